@@ -1,0 +1,52 @@
+# ecs-task-doctor. `make demo` and `make test` set up everything they need on a fresh machine.
+SHELL := /bin/bash
+VENV  ?= .venv
+TOOLS ?= .venv-tools
+LAMBDA_TARGET := aarch64-unknown-linux-gnu
+export AWS_EC2_METADATA_DISABLED := true
+
+.PHONY: demo test lint build deploy venv clean
+
+## Python venv with the local AWS emulator (moto server) and cfn-lint, from PyPI.
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## The main job with no AWS account: a broken Fargate world in moto, a stopped task, the
+## Lambda handler on its event, the diagnosis and the SNS message as a subscriber receives it.
+demo: venv
+	cargo build --example demo
+	scripts/with-moto.sh cargo run --quiet --example demo
+
+## Unit tests, the classifier table, and the moto tests (moto started and stopped here).
+test: venv
+	scripts/with-moto.sh cargo test --all-targets
+	$(VENV)/bin/cfn-lint template.yaml
+
+lint: venv
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	$(VENV)/bin/cfn-lint template.yaml
+
+$(TOOLS)/.installed:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet cargo-lambda aws-sam-cli
+	touch $@
+
+## The Lambda for arm64 (release); needs the Rust target and cargo-lambda (installed here).
+build: $(TOOLS)/.installed
+	@rustup target list --installed | grep -qx $(LAMBDA_TARGET) || { \
+	  echo "The Rust target $(LAMBDA_TARGET) is not installed: run 'rustup target add $(LAMBDA_TARGET)'" >&2; exit 1; }
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" cargo lambda build --release --arm64 --bin bootstrap
+
+deploy: build
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" sam build
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" sam deploy --guided
+
+clean:
+	cargo clean
+	rm -rf $(VENV) $(TOOLS) .aws-sam

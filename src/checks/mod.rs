@@ -1,0 +1,231 @@
+//! Checks: pure functions over [`Facts`]. Each check is a [`Check`] constant that carries its
+//! metadata (id, title, category, severity, fix, doc link) beside the function that runs it,
+//! so a finding id leads straight to its code and to its row in the README's finding table.
+
+pub mod network;
+pub mod platform;
+
+use crate::facts::Facts;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    NetworkRoute,
+    PublicIp,
+    SecurityGroup,
+    Nacl,
+    VpcEndpoint,
+    Dns,
+    IamRole,
+    IamPermission,
+    Kms,
+    Secret,
+    SsmParameter,
+    LogGroup,
+    EnvFile,
+    Efs,
+    Registry,
+    Platform,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::NetworkRoute => "network-route",
+            Category::PublicIp => "public-ip",
+            Category::SecurityGroup => "security-group",
+            Category::Nacl => "nacl",
+            Category::VpcEndpoint => "vpc-endpoint",
+            Category::Dns => "dns",
+            Category::IamRole => "iam-role",
+            Category::IamPermission => "iam-permission",
+            Category::Kms => "kms",
+            Category::Secret => "secret",
+            Category::SsmParameter => "ssm-parameter",
+            Category::LogGroup => "log-group",
+            Category::EnvFile => "env-file",
+            Category::Efs => "efs",
+            Category::Registry => "registry",
+            Category::Platform => "platform",
+        }
+    }
+
+    /// Whether a fault in this category cuts the task off from AWS services.
+    pub fn is_network(self) -> bool {
+        matches!(
+            self,
+            Category::NetworkRoute
+                | Category::PublicIp
+                | Category::SecurityGroup
+                | Category::Nacl
+                | Category::VpcEndpoint
+                | Category::Dns
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Fail,
+    Warn,
+    Skipped,
+    Info,
+    Pass,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Skipped => "skipped",
+            Status::Info => "info",
+            Status::Pass => "pass",
+        }
+    }
+}
+
+/// How bad a failure of the check is, for routing alerts (`critical` pages, `low` waits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// One check: its metadata and its function.
+pub struct Check {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// The general fix; a finding may carry a concrete one (the exact CLI command).
+    pub remediation: &'static str,
+    pub docs: &'static str,
+    pub run: fn(&Self, &Facts) -> Vec<Finding>,
+}
+
+/// One result of a check, as the report JSON carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub id: String,
+    pub category: Category,
+    pub status: Status,
+    pub title: String,
+    /// A full sentence naming the resource, and what it means.
+    pub detail: String,
+    pub resources: Vec<String>,
+    pub remediation: String,
+    pub docs: String,
+}
+
+impl Check {
+    pub fn finding(
+        &self,
+        status: Status,
+        detail: impl Into<String>,
+        resources: &[&str],
+    ) -> Finding {
+        Finding {
+            id: self.id.to_string(),
+            category: self.category,
+            status,
+            title: self.title.to_string(),
+            detail: detail.into(),
+            resources: resources.iter().map(|r| r.to_string()).collect(),
+            remediation: self.remediation.to_string(),
+            docs: self.docs.to_string(),
+        }
+    }
+
+    pub fn fail(&self, detail: impl Into<String>, resources: &[&str]) -> Finding {
+        self.finding(Status::Fail, detail, resources)
+    }
+
+    pub fn warn(&self, detail: impl Into<String>, resources: &[&str]) -> Finding {
+        self.finding(Status::Warn, detail, resources)
+    }
+
+    pub fn pass(&self, detail: impl Into<String>, resources: &[&str]) -> Finding {
+        self.finding(Status::Pass, detail, resources)
+    }
+
+    pub fn info(&self, detail: impl Into<String>, resources: &[&str]) -> Finding {
+        self.finding(Status::Info, detail, resources)
+    }
+
+    pub fn skipped(&self, why: impl Into<String>) -> Finding {
+        self.finding(Status::Skipped, why, &[])
+    }
+
+    /// A `skipped` finding for a read that failed: "the doctor could not read X: why".
+    pub fn skipped_for(&self, gap: &crate::facts::Gap) -> Finding {
+        self.skipped(format!(
+            "Skipped: the doctor could not call {} ({}).",
+            gap.call, gap.reason
+        ))
+    }
+}
+
+impl Finding {
+    /// Replaces the general fix with a concrete one.
+    pub fn with_fix(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+}
+
+/// Every check, in the order they run.
+pub const ALL: &[&Check] = &[
+    &platform::TASK_RECORD,
+    &platform::LAUNCH_TYPE,
+    &network::DEFAULT_ROUTE,
+    &network::PUBLIC_IP,
+    &network::NAT_GATEWAY,
+];
+
+/// Runs every check over the facts.
+pub fn run_all(facts: &Facts) -> Vec<Finding> {
+    ALL.iter()
+        .flat_map(|check| (check.run)(check, facts))
+        .collect()
+}
+
+/// The check behind a finding id.
+pub fn by_id(id: &str) -> Option<&'static Check> {
+    ALL.iter().copied().find(|check| check.id == id)
+}
+
+/// The README's finding table: id, what it checks, category, severity, fix.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| id | what it checks | category | severity | fix |\n|---|---|---|---|---|\n",
+    );
+    for check in ALL {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            check.id,
+            check.title,
+            check.category.as_str(),
+            check.severity.as_str(),
+            check.remediation
+        ));
+    }
+    table
+}

@@ -1,0 +1,292 @@
+//! Network path from the task's subnet to the internet: route table, default route, internet
+//! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
+
+use super::{Category, Check, Finding, Severity};
+use crate::facts::{Facts, RouteTable, RouteTarget};
+
+const ROUTE_DOCS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html";
+
+pub const DEFAULT_ROUTE: Check = Check {
+    id: "network.default-route",
+    title: "Task subnet has a usable default route",
+    category: Category::NetworkRoute,
+    severity: Severity::Critical,
+    remediation: "Add a default route (0.0.0.0/0) to the task subnet's route table: to a NAT gateway in a public subnet for private subnets, or to an internet gateway for public subnets with assignPublicIp=ENABLED. Alternatively give the task VPC endpoints for every service it needs.",
+    docs: ROUTE_DOCS,
+    run: default_route,
+};
+
+pub const PUBLIC_IP: Check = Check {
+    id: "network.public-ip",
+    title: "Task has a public IP where its route is an internet gateway",
+    category: Category::PublicIp,
+    severity: Severity::Critical,
+    remediation: "Set assignPublicIp=ENABLED in the service's (or RunTask's) awsvpcConfiguration, or run the task in a private subnet whose default route is a NAT gateway.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html#fargate-task-networking-considerations",
+    run: public_ip,
+};
+
+pub const NAT_GATEWAY: Check = Check {
+    id: "network.nat-gateway",
+    title: "NAT gateway is available and reaches an internet gateway",
+    category: Category::NetworkRoute,
+    severity: Severity::Critical,
+    remediation: "Point the task subnet's default route at an available public NAT gateway that sits in a subnet whose own default route is an internet gateway.",
+    docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html",
+    run: nat_gateway,
+};
+
+/// The task subnet's route table, or the finding that says why it cannot be judged.
+fn task_route_table<'f>(
+    check: &Check,
+    facts: &'f Facts,
+) -> Result<(&'f str, &'f RouteTable), Finding> {
+    if !facts.task.is_fargate() {
+        return Err(check.skipped(format!(
+            "Skipped: with the {} launch type the container agent pulls images and secrets through the container instance's network, not the task subnet.",
+            facts.task.launch_type.as_deref().unwrap_or("EC2")
+        )));
+    }
+    let Some(subnet) = facts.task_subnet_id() else {
+        return Err(check.skipped(
+            "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
+        ));
+    };
+    for call in ["ec2:DescribeSubnets", "ec2:DescribeRouteTables"] {
+        if let Some(gap) = facts.gap(call) {
+            return Err(check.skipped_for(gap));
+        }
+    }
+    if facts.network.subnet(subnet).is_none() {
+        return Err(check.fail(
+            format!(
+                "The task's subnet {subnet} does not exist (any more), so no route can be judged."
+            ),
+            &[subnet],
+        ));
+    }
+    match facts.network.route_table_for(subnet) {
+        Some(table) => Ok((subnet, table)),
+        None => Err(check.fail(
+            format!("Subnet {subnet} has no route table: neither an explicit association nor a main table of its VPC was found."),
+            &[subnet],
+        )),
+    }
+}
+
+fn association(table: &RouteTable, subnet: &str) -> &'static str {
+    if table.subnet_ids.iter().any(|s| s == subnet) {
+        "its explicitly associated route table"
+    } else {
+        "the VPC's main route table"
+    }
+}
+
+fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let (subnet, table) = match task_route_table(check, facts) {
+        Ok(found) => found,
+        Err(finding) => return vec![finding],
+    };
+    let uses = association(table, subnet);
+    let rtb = table.id.as_str();
+    let Some(route) = table.default_route() else {
+        return vec![check
+            .fail(
+                format!("Subnet {subnet} uses {uses} {rtb}, which has no default route (0.0.0.0/0): the task cannot reach the internet or any AWS service outside the VPC."),
+                &[subnet, rtb],
+            )
+            .with_fix(format!(
+                "aws ec2 create-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <NAT gateway in a public subnet>  (or add VPC endpoints for every service the task needs)"
+            ))];
+    };
+    let target = route.target.id().unwrap_or("an unknown target");
+    if route.is_blackhole() {
+        return vec![check
+            .fail(
+                format!("The default route of {rtb} (used by subnet {subnet}) points to {target}, which no longer exists: the route is a blackhole."),
+                &[subnet, rtb, target],
+            )
+            .with_fix(format!(
+                "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
+            ))];
+    }
+    let finding = match &route.target {
+        RouteTarget::InternetGateway(igw) => {
+            if facts.gap("ec2:DescribeInternetGateways").is_none()
+                && !facts.network.internet_gateways.contains(igw)
+            {
+                check
+                    .fail(
+                        format!("The default route of {rtb} (used by subnet {subnet}) points to internet gateway {igw}, which is not attached to the task's VPC: the route is a blackhole."),
+                        &[subnet, rtb, igw],
+                    )
+                    .with_fix(format!(
+                        "aws ec2 attach-internet-gateway --internet-gateway-id {igw} --vpc-id {}",
+                        facts.network.vpc_id.as_deref().unwrap_or("<vpc>")
+                    ))
+            } else {
+                check.pass(
+                    format!("Subnet {subnet} uses {uses} {rtb}, whose default route goes to internet gateway {igw}."),
+                    &[subnet, rtb, igw],
+                )
+            }
+        }
+        RouteTarget::NatGateway(nat) => check.pass(
+            format!("Subnet {subnet} uses {uses} {rtb}, whose default route goes to NAT gateway {nat}."),
+            &[subnet, rtb, nat],
+        ),
+        RouteTarget::Local => check.fail(
+            format!("The default route of {rtb} (used by subnet {subnet}) is local: traffic to AWS services never leaves the VPC."),
+            &[subnet, rtb],
+        ),
+        other => check.warn(
+            format!(
+                "Subnet {subnet} uses {uses} {rtb}, whose default route leaves the VPC via {} {target}; the doctor cannot verify the path beyond it (its route tables, firewall rules and NAT).",
+                target_kind(other)
+            ),
+            &[subnet, rtb, target],
+        ),
+    };
+    vec![finding]
+}
+
+fn target_kind(target: &RouteTarget) -> &'static str {
+    match target {
+        RouteTarget::TransitGateway(_) => "transit gateway",
+        RouteTarget::VpcPeering(_) => "VPC peering connection",
+        RouteTarget::VpcEndpoint(_) => "Gateway Load Balancer (firewall) endpoint",
+        RouteTarget::VirtualPrivateGateway(_) => "virtual private gateway",
+        RouteTarget::NetworkInterface(_) => "network interface (appliance)",
+        RouteTarget::Instance(_) => "instance",
+        RouteTarget::EgressOnlyInternetGateway(_) => "egress-only internet gateway",
+        RouteTarget::InternetGateway(_) => "internet gateway",
+        RouteTarget::NatGateway(_) => "NAT gateway",
+        RouteTarget::Local => "the local route",
+        RouteTarget::Other(_) | RouteTarget::Unknown => "target",
+    }
+}
+
+/// The default route's target, when the route is usable.
+fn default_target<'f>(facts: &'f Facts) -> Option<(&'f str, &'f RouteTable, &'f RouteTarget)> {
+    let subnet = facts.task_subnet_id()?;
+    let table = facts.network.route_table_for(subnet)?;
+    let route = table.default_route().filter(|r| !r.is_blackhole())?;
+    Some((subnet, table, &route.target))
+}
+
+fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
+    if let Err(skipped) = task_route_table(check, facts) {
+        return if skipped.status == super::Status::Skipped {
+            vec![skipped]
+        } else {
+            vec![] // default-route already reports the broken table.
+        };
+    }
+    let Some((subnet, _, RouteTarget::InternetGateway(igw))) = default_target(facts) else {
+        return vec![]; // not an internet-gateway path: nothing to check.
+    };
+    let eni = facts
+        .network
+        .network_interface
+        .as_ref()
+        .map(|e| e.id.as_str());
+    let mut resources = vec![subnet, igw.as_str()];
+    resources.extend(eni);
+    match facts.task_has_public_ip() {
+        Some(true) => vec![check.pass(
+            format!("The task had a public IP, so internet gateway {igw} carries its traffic from subnet {subnet}."),
+            &resources,
+        )],
+        Some(false) => {
+            let fix = match (&facts.service, facts.task.service_name()) {
+                (Some(service), Some(name)) => format!(
+                    "aws ecs update-service --cluster {} --service {name} --network-configuration 'awsvpcConfiguration={{subnets=[{}],securityGroups=[{}],assignPublicIp=ENABLED}}'  (or move the service to private subnets with a NAT gateway)",
+                    facts.task.cluster_name(),
+                    service.subnets.join(","),
+                    service.security_groups.join(",")
+                ),
+                _ => PUBLIC_IP.remediation.to_string(),
+            };
+            vec![check
+                .fail(
+                    format!("Subnet {subnet} routes to internet gateway {igw}, but the task had no public IP: an internet gateway only carries traffic for public addresses, so the task could not reach any AWS service."),
+                    &resources,
+                )
+                .with_fix(fix)]
+        }
+        None => vec![check.warn(
+            format!("Subnet {subnet} routes to internet gateway {igw}; whether the task had a public IP is unknown (it was not started by a service and its ENI is gone). Without one it cannot reach the internet."),
+            &resources,
+        )],
+    }
+}
+
+fn nat_gateway(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let Some((subnet, table, RouteTarget::NatGateway(nat_id))) = default_target(facts) else {
+        return vec![];
+    };
+    if !facts.task.is_fargate() {
+        return vec![];
+    }
+    if let Some(gap) = facts.gap("ec2:DescribeNatGateways") {
+        return vec![check.skipped_for(gap)];
+    }
+    let rtb = table.id.as_str();
+    let Some(nat) = facts.network.nat_gateway(nat_id) else {
+        return vec![check
+            .fail(
+                format!("Route table {rtb} (used by subnet {subnet}) sends 0.0.0.0/0 to NAT gateway {nat_id}, which does not exist: the route is a blackhole."),
+                &[subnet, rtb, nat_id],
+            )
+            .with_fix(format!("aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"))];
+    };
+    let state = nat.state.as_deref().unwrap_or("unknown");
+    if state != "available" {
+        return vec![check
+            .fail(
+                format!("NAT gateway {nat_id}, the default route of subnet {subnet}, is {state}, not available: it forwards no traffic."),
+                &[nat_id, rtb, subnet],
+            )
+            .with_fix(format!("Create a new NAT gateway in a public subnet (aws ec2 create-nat-gateway --subnet-id <public subnet> --allocation-id <EIP>) and aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new NAT>"))];
+    }
+    if nat.connectivity_type.as_deref() == Some("private") {
+        return vec![check.fail(
+            format!("NAT gateway {nat_id}, the default route of subnet {subnet}, is a private NAT gateway: it cannot reach the internet or public AWS endpoints."),
+            &[nat_id, rtb, subnet],
+        )];
+    }
+    let Some(nat_subnet) = nat.subnet_id.as_deref() else {
+        return vec![check.warn(
+            format!("NAT gateway {nat_id} reports no subnet, so its own route to the internet cannot be checked."),
+            &[nat_id],
+        )];
+    };
+    let nat_route = facts
+        .network
+        .route_table_for(nat_subnet)
+        .and_then(|t| Some((t.id.as_str(), t.default_route()?)));
+    match nat_route {
+        Some((_, route)) if matches!(route.target, RouteTarget::InternetGateway(_)) && !route.is_blackhole() => {
+            vec![check.pass(
+                format!("NAT gateway {nat_id} is available and its subnet {nat_subnet} routes to internet gateway {}.", route.target.id().unwrap_or_default()),
+                &[nat_id, nat_subnet],
+            )]
+        }
+        Some((nat_rtb, route)) => vec![check
+            .fail(
+                format!("NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table {nat_rtb} sends 0.0.0.0/0 to {} instead of an internet gateway: the NAT has no way out.", route.target.id().unwrap_or("nothing usable")),
+                &[nat_id, nat_subnet, nat_rtb],
+            )
+            .with_fix(format!("aws ec2 replace-route --route-table-id {nat_rtb} --destination-cidr-block 0.0.0.0/0 --gateway-id <the VPC's internet gateway>"))],
+        None => {
+            let nat_rtb = facts.network.route_table_for(nat_subnet).map_or("its route table", |t| t.id.as_str());
+            vec![check
+                .fail(
+                    format!("NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table {nat_rtb} has no default route to an internet gateway: the NAT has no way out."),
+                    &[nat_id, nat_subnet, nat_rtb],
+                )
+                .with_fix(format!("aws ec2 create-route --route-table-id {nat_rtb} --destination-cidr-block 0.0.0.0/0 --gateway-id <the VPC's internet gateway>"))]
+        }
+    }
+}

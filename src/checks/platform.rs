@@ -1,0 +1,83 @@
+//! Launch type and platform version: which of the other checks apply to this task.
+
+use super::{Category, Check, Finding, Severity};
+use crate::facts::Facts;
+
+pub const LAUNCH_TYPE: Check = Check {
+    id: "platform.launch-type",
+    title: "Launch type and platform version decide which checks apply",
+    category: Category::Platform,
+    severity: Severity::Low,
+    remediation: "Nothing to fix here; it says which network checks apply to this task.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform-fargate.html",
+    run: launch_type,
+};
+
+fn launch_type(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let task = facts.task.arn.as_str();
+    if !facts.task.is_fargate() {
+        let launch = facts.task.launch_type.as_deref().unwrap_or("EC2");
+        return vec![check.info(
+            format!("Task {task} uses the {launch} launch type: the container agent on the instance pulls images, secrets and registry credentials through the instance's own network and IAM role, so the doctor's task-subnet route checks do not apply; check the container instance's subnet and its route instead. Execution-role and reference checks still apply."),
+            &[task],
+        )];
+    }
+    let version = facts.task.platform_version.as_deref().unwrap_or("LATEST");
+    if is_before_1_4(version) {
+        return vec![check.info(
+            format!("Task {task} runs on Fargate platform version {version}: before 1.4.0, images and secrets are fetched through a Fargate-managed network interface in the same subnet, so the route checks apply but the task's security groups do not govern that traffic. Platform version 1.4.0 or later moves it onto the task's ENI."),
+            &[task],
+        )];
+    }
+    vec![check.info(
+        format!("Task {task} runs on Fargate platform version {version}: image pulls, secrets and log set-up go through the task's own ENI, so every network check applies."),
+        &[task],
+    )]
+}
+
+/// `1.3.0` and older; `LATEST` and unparsable versions count as current.
+fn is_before_1_4(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) < (1, 4),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_before_1_4() {
+        assert!(super::is_before_1_4("1.3.0"));
+        assert!(!super::is_before_1_4("1.4.0"));
+        assert!(!super::is_before_1_4("LATEST"));
+    }
+}
+
+pub const TASK_RECORD: Check = Check {
+    id: "platform.task-record",
+    title: "DescribeTasks still knows the task",
+    category: Category::Platform,
+    severity: Severity::Low,
+    remediation: "Nothing to fix: ECS forgets stopped tasks about an hour after they stop. Deliver events sooner (check the rule's dead-letter queue and retry policy) to diagnose from the live record.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_cwe_events.html",
+    run: task_record,
+};
+
+fn task_record(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let task = facts.task.arn.as_str();
+    match facts.task_source {
+        crate::facts::TaskSource::DescribeTasks => vec![],
+        crate::facts::TaskSource::Event => {
+            let why = facts
+                .gap("ecs:DescribeTasks")
+                .map_or("it no longer knew the task".to_string(), |g| {
+                    g.reason.clone()
+                });
+            vec![check.info(
+                format!("DescribeTasks did not return task {task} ({why}): the doctor diagnosed it from the copy of the task inside the event, which lacks tags and may lack the ENI."),
+                &[task],
+            )]
+        }
+    }
+}

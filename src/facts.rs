@@ -1,0 +1,373 @@
+//! Everything the checks need to know, as plain data. `collect` fills it from AWS (or the CLI
+//! reads it from a file); the checks only read it. A read that failed is a [`Gap`], so a check
+//! can say what it could not look at instead of guessing.
+//!
+//! Values are never stored: no environment variable values, no secret or parameter values, and
+//! of log driver options only the awslogs settings the checks use.
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Facts {
+    pub task: Task,
+    /// Where the task's description came from.
+    pub task_source: TaskSource,
+    pub task_definition: Option<TaskDefinition>,
+    pub service: Option<Service>,
+    pub network: Network,
+    /// Reads that failed, so the checks that needed them are skipped with the reason.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskSource {
+    /// DescribeTasks still knew the task.
+    #[default]
+    DescribeTasks,
+    /// DescribeTasks no longer knew it (or was not allowed): only the event's copy was used.
+    Event,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub arn: String,
+    pub cluster_arn: String,
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub task_definition_arn: Option<String>,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub stopped_reason: String,
+    pub stop_code: Option<String>,
+    pub stopped_at: Option<String>,
+    pub region: String,
+    pub account: String,
+    pub availability_zone: Option<String>,
+    /// The awsvpc attachment: the ENI ECS made for the task.
+    pub attachment: Option<EniAttachment>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Task {
+    /// The cluster's name, from its ARN.
+    pub fn cluster_name(&self) -> &str {
+        arn_resource_name(&self.cluster_arn)
+    }
+
+    /// The task's id, from its ARN.
+    pub fn id(&self) -> &str {
+        arn_resource_name(&self.arn)
+    }
+
+    /// The service that started the task, from its group (`service:NAME`).
+    pub fn service_name(&self) -> Option<&str> {
+        self.group.as_deref()?.strip_prefix("service:")
+    }
+
+    /// The task definition's family, from its ARN (`…:task-definition/FAMILY:REV`).
+    pub fn family(&self) -> Option<&str> {
+        let name = arn_resource_name(self.task_definition_arn.as_deref()?);
+        Some(name.split(':').next().unwrap_or(name))
+    }
+
+    pub fn is_fargate(&self) -> bool {
+        !matches!(self.launch_type.as_deref(), Some("EC2") | Some("EXTERNAL"))
+    }
+}
+
+/// The last `/`-separated part of an ARN: a cluster or task name, a role name.
+pub fn arn_resource_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EniAttachment {
+    pub subnet_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub private_ipv4_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefinition {
+    pub arn: String,
+    pub family: String,
+    pub revision: i32,
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub network_mode: Option<String>,
+    #[serde(default)]
+    pub containers: Vec<Container>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    /// `secrets[]`: the environment variable's name and where its value comes from.
+    #[serde(default)]
+    pub secrets: Vec<SecretRef>,
+    /// `repositoryCredentials.credentialsParameter`.
+    pub repository_credentials: Option<String>,
+    pub log_driver: Option<String>,
+    /// awslogs-group, awslogs-region, awslogs-create-group, awslogs-stream-prefix only.
+    #[serde(default)]
+    pub awslogs_options: BTreeMap<String, String>,
+    /// `logConfiguration.secretOptions`.
+    #[serde(default)]
+    pub log_secret_options: Vec<SecretRef>,
+    /// `environmentFiles[].value`: S3 object ARNs.
+    #[serde(default)]
+    pub environment_files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretRef {
+    pub name: String,
+    pub value_from: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub name: String,
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// `ENABLED` or `DISABLED`, as the service's awsvpcConfiguration says.
+    pub assign_public_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    pub vpc_id: Option<String>,
+    /// The task's ENI while it still exists (Fargate deletes it when the task stops).
+    pub network_interface: Option<NetworkInterface>,
+    /// Every subnet of the task's VPC.
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// Every route table of the task's VPC.
+    #[serde(default)]
+    pub route_tables: Vec<RouteTable>,
+    #[serde(default)]
+    pub nat_gateways: Vec<NatGateway>,
+    /// Internet gateways attached to the task's VPC.
+    #[serde(default)]
+    pub internet_gateways: Vec<String>,
+}
+
+impl Network {
+    pub fn subnet(&self, id: &str) -> Option<&Subnet> {
+        self.subnets.iter().find(|s| s.id == id)
+    }
+
+    /// The route table that governs a subnet: its explicit association, else the VPC's main
+    /// table.
+    pub fn route_table_for(&self, subnet_id: &str) -> Option<&RouteTable> {
+        self.route_tables
+            .iter()
+            .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id))
+            .or_else(|| self.route_tables.iter().find(|t| t.main))
+    }
+
+    pub fn nat_gateway(&self, id: &str) -> Option<&NatGateway> {
+        self.nat_gateways.iter().find(|n| n.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkInterface {
+    pub id: String,
+    pub subnet_id: Option<String>,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    pub private_ip: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: String,
+    pub cidr: Option<Ipv4Net>,
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub map_public_ip_on_launch: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteTable {
+    pub id: String,
+    #[serde(default)]
+    pub main: bool,
+    /// Subnets explicitly associated with this table.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// The IPv4 default route, if the table has one.
+    pub fn default_route(&self) -> Option<&Route> {
+        self.routes
+            .iter()
+            .find(|r| r.destination_cidr.as_deref() == Some("0.0.0.0/0"))
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    pub destination_cidr: Option<String>,
+    pub destination_prefix_list: Option<String>,
+    pub target: RouteTarget,
+    /// `active` or `blackhole`.
+    pub state: Option<String>,
+}
+
+impl Route {
+    pub fn is_blackhole(&self) -> bool {
+        self.state.as_deref() == Some("blackhole")
+    }
+}
+
+/// Where a route sends traffic, by the kind of target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum RouteTarget {
+    Local,
+    InternetGateway(String),
+    NatGateway(String),
+    /// A gateway endpoint (S3, DynamoDB) or a Gateway Load Balancer / firewall endpoint.
+    VpcEndpoint(String),
+    TransitGateway(String),
+    VpcPeering(String),
+    VirtualPrivateGateway(String),
+    NetworkInterface(String),
+    Instance(String),
+    EgressOnlyInternetGateway(String),
+    Other(String),
+    #[default]
+    Unknown,
+}
+
+impl RouteTarget {
+    /// Classifies the target fields DescribeRouteTables returns; the first one set wins.
+    pub fn from_ids(gateway: Option<&str>, nat: Option<&str>, others: &[Option<&str>]) -> Self {
+        if let Some(nat) = nat {
+            return RouteTarget::NatGateway(nat.to_string());
+        }
+        if let Some(gateway) = gateway {
+            return match gateway {
+                "local" => RouteTarget::Local,
+                g if g.starts_with("igw-") => RouteTarget::InternetGateway(g.into()),
+                g if g.starts_with("vpce-") => RouteTarget::VpcEndpoint(g.into()),
+                g if g.starts_with("vgw-") => RouteTarget::VirtualPrivateGateway(g.into()),
+                g => RouteTarget::Other(g.into()),
+            };
+        }
+        match others.iter().flatten().next() {
+            Some(id) if id.starts_with("tgw-") => RouteTarget::TransitGateway(id.to_string()),
+            Some(id) if id.starts_with("pcx-") => RouteTarget::VpcPeering(id.to_string()),
+            Some(id) if id.starts_with("eni-") => RouteTarget::NetworkInterface(id.to_string()),
+            Some(id) if id.starts_with("i-") => RouteTarget::Instance(id.to_string()),
+            Some(id) if id.starts_with("eigw-") => {
+                RouteTarget::EgressOnlyInternetGateway(id.to_string())
+            }
+            Some(id) if id.starts_with("vpce-") => RouteTarget::VpcEndpoint(id.to_string()),
+            Some(id) => RouteTarget::Other(id.to_string()),
+            None => RouteTarget::Unknown,
+        }
+    }
+
+    /// The target's resource id, if it has one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            RouteTarget::Local | RouteTarget::Unknown => None,
+            RouteTarget::InternetGateway(id)
+            | RouteTarget::NatGateway(id)
+            | RouteTarget::VpcEndpoint(id)
+            | RouteTarget::TransitGateway(id)
+            | RouteTarget::VpcPeering(id)
+            | RouteTarget::VirtualPrivateGateway(id)
+            | RouteTarget::NetworkInterface(id)
+            | RouteTarget::Instance(id)
+            | RouteTarget::EgressOnlyInternetGateway(id)
+            | RouteTarget::Other(id) => Some(id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NatGateway {
+    pub id: String,
+    pub subnet_id: Option<String>,
+    /// `pending`, `available`, `failed`, `deleting`, `deleted`.
+    pub state: Option<String>,
+    /// `public` or `private`; absent means public (the emulator omits it).
+    pub connectivity_type: Option<String>,
+}
+
+/// A read that failed, and why.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Gap {
+    /// The API call, as an IAM action: `ec2:DescribeRouteTables`.
+    pub call: String,
+    pub reason: String,
+}
+
+impl Facts {
+    /// Why a read the check needs is missing, if it is.
+    pub fn gap(&self, call: &str) -> Option<&Gap> {
+        self.gaps.iter().find(|g| g.call == call)
+    }
+
+    /// The subnet the task ran in: the ENI attachment's, else the service's first.
+    pub fn task_subnet_id(&self) -> Option<&str> {
+        self.task
+            .attachment
+            .as_ref()
+            .and_then(|a| a.subnet_id.as_deref())
+            .or_else(|| {
+                self.network
+                    .network_interface
+                    .as_ref()?
+                    .subnet_id
+                    .as_deref()
+            })
+            .or_else(|| self.service.as_ref()?.subnets.first().map(String::as_str))
+    }
+
+    /// Whether the task got a public IP: the ENI's association while it exists, else the
+    /// service's `assignPublicIp`. `None` when neither is known.
+    pub fn task_has_public_ip(&self) -> Option<bool> {
+        if let Some(eni) = &self.network.network_interface {
+            if eni.public_ip.is_some() {
+                return Some(true);
+            }
+        }
+        if let Some(assign) = self.service.as_ref()?.assign_public_ip.as_deref() {
+            return Some(assign == "ENABLED");
+        }
+        self.network.network_interface.as_ref().map(|_| false)
+    }
+}

@@ -1,0 +1,171 @@
+//! The CLI: wires arguments to the library.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ecs_task_doctor::aws::{ClientCache, load_config};
+use ecs_task_doctor::collect::Target;
+use ecs_task_doctor::doctor::{Doctor, diagnose_facts};
+use ecs_task_doctor::event::{Intake, intake};
+use ecs_task_doctor::facts::Facts;
+use ecs_task_doctor::notify::Topics;
+use ecs_task_doctor::{Error, Result, checks, reason, render};
+use std::process::ExitCode;
+
+/// Diagnoses ECS tasks that stopped with ResourceInitializationError.
+#[derive(Parser)]
+#[command(name = "ecs-task-doctor", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Diagnose a stopped task: from an event, by cluster and task, or from saved facts.
+    Diagnose(DiagnoseArgs),
+    /// Classify a stoppedReason (no AWS calls); prints the report's `failure` object.
+    Classify {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the table of checks (finding ids) as Markdown.
+    Checks,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["event", "task", "facts"])))]
+struct DiagnoseArgs {
+    /// An EventBridge "ECS Task State Change" event (JSON file, `-` for stdin).
+    #[arg(long)]
+    event: Option<String>,
+    /// The task's cluster (name or ARN), with --task.
+    #[arg(long, requires = "task")]
+    cluster: Option<String>,
+    /// The task (id or ARN), with --cluster.
+    #[arg(long, requires = "cluster")]
+    task: Option<String>,
+    /// Facts saved with --dump-facts: re-run the checks offline, with no AWS access.
+    #[arg(long, conflicts_with = "publish")]
+    facts: Option<String>,
+    /// Also write the gathered facts to this file.
+    #[arg(long)]
+    dump_facts: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Publish the alert to TOPIC_ARN exactly as the Lambda does.
+    #[arg(long)]
+    publish: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Chatbot,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ecs-task-doctor: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Classify { reason } => {
+            let failure = reason::classify(&reason);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&failure).expect("serializes")
+            );
+            Ok(())
+        }
+        Command::Checks => {
+            print!("{}", checks::markdown_table());
+            Ok(())
+        }
+        Command::Diagnose(args) => diagnose(args).await,
+    }
+}
+
+fn read(path: &str) -> Result<String> {
+    let io = |source| Error::Io {
+        path: path.to_string(),
+        source,
+    };
+    if path == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(io)
+    } else {
+        std::fs::read_to_string(path).map_err(io)
+    }
+}
+
+async fn diagnose(args: DiagnoseArgs) -> Result<()> {
+    let report = if let Some(path) = &args.facts {
+        let facts: Facts = serde_json::from_str(&read(path)?).map_err(|e| Error::BadFacts {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        diagnose_facts(&facts)
+    } else {
+        let doctor = Doctor::new(ClientCache::new(load_config().await));
+        let (facts, report) = match (&args.event, &args.cluster, &args.task) {
+            (Some(path), _, _) => {
+                let text = read(path)?;
+                let value = serde_json::from_str(&text).map_err(|e| Error::BadEvent {
+                    event_id: path.clone(),
+                    message: format!("not JSON: {e}"),
+                })?;
+                match intake(value)? {
+                    Intake::Ignore(why) => {
+                        eprintln!("ecs-task-doctor: nothing to diagnose: {why}");
+                        return Ok(());
+                    }
+                    Intake::Diagnose(task) => {
+                        doctor
+                            .diagnose(Target::Event(&task), Some(&task.region))
+                            .await?
+                    }
+                }
+            }
+            (None, Some(cluster), Some(task)) => {
+                let region = task.split(':').nth(3);
+                doctor
+                    .diagnose(Target::Named { cluster, task }, region)
+                    .await?
+            }
+            _ => unreachable!("clap requires --event, --facts or --cluster with --task"),
+        };
+        if let Some(path) = &args.dump_facts {
+            let json = serde_json::to_string_pretty(&facts).expect("facts serialize");
+            std::fs::write(path, json).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        if args.publish {
+            let message_id = doctor.publish(&report, Topics::from_env()?).await?;
+            eprintln!("ecs-task-doctor: published message {message_id}");
+        }
+        report
+    };
+    match args.format {
+        Format::Text => print!("{}", render::text(&report)),
+        Format::Json => println!("{}", render::json(&report)),
+        Format::Chatbot => println!(
+            "{}",
+            serde_json::to_string_pretty(&render::chatbot(&report)).expect("serializes")
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Publishes a report: one SNS message per diagnosis to the alert topic, with a rendering per
+//! protocol (`MessageStructure=json`: `default` the report JSON, `email` the text, `https` the
+//! Chatbot notification), and, when configured, the bare report with message attributes to a
+//! second topic, because SNS drops attributes from messages whose structure is JSON.
+
+use crate::checks::Status;
+use crate::error::{Error, Result, sdk_message};
+use crate::render;
+use crate::verdict::Report;
+use aws_sdk_sns::types::MessageAttributeValue;
+
+/// SNS's limit for a whole message, all protocol renderings together.
+pub const MESSAGE_LIMIT: usize = 262_144;
+/// SNS subjects must be shorter than 100 characters.
+const SUBJECT_LIMIT: usize = 99;
+
+/// Where alerts go: the environment variables `TOPIC_ARN` and, optionally, `REPORT_TOPIC_ARN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topics {
+    pub alert: String,
+    pub report: Option<String>,
+}
+
+impl Topics {
+    pub fn from_env() -> Result<Self> {
+        let alert = std::env::var("TOPIC_ARN")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                Error::Config("TOPIC_ARN is not set: the SNS topic to publish to".into())
+            })?;
+        let report = std::env::var("REPORT_TOPIC_ARN")
+            .ok()
+            .filter(|v| !v.is_empty());
+        Ok(Topics { alert, report })
+    }
+}
+
+/// The alert as SNS receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub subject: String,
+    /// The `MessageStructure=json` envelope.
+    pub message: String,
+    /// Findings left out to fit the size limit.
+    pub dropped_findings: usize,
+}
+
+/// Subject: under 100 characters, one line.
+pub fn subject(report: &Report) -> String {
+    let line: String = render::headline(report)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    render::truncate(&line, SUBJECT_LIMIT)
+}
+
+fn envelope(report: &Report) -> String {
+    let chatbot = serde_json::to_string(&render::chatbot(report)).expect("serializes");
+    serde_json::json!({
+        "default": serde_json::to_string(report).expect("serializes"),
+        "email": render::text(report),
+        "https": chatbot,
+    })
+    .to_string()
+}
+
+/// Builds the alert within `limit` bytes.
+pub fn alert(report: &Report, limit: usize) -> Alert {
+    let (message, dropped_findings) = fit(report, limit, envelope);
+    Alert {
+        subject: subject(report),
+        message,
+        dropped_findings,
+    }
+}
+
+/// Renders the report, dropping the least important findings until the rendering fits: passes
+/// first, then info, skipped and warnings, then failures other than the root cause, which
+/// always stays. Returns the rendering and how many findings were dropped.
+fn fit(report: &Report, limit: usize, render: impl Fn(&Report) -> String) -> (String, usize) {
+    let mut trimmed = report.clone();
+    let mut rendered = render(&trimmed);
+    let mut dropped = 0;
+    while rendered.len() > limit {
+        let victim = [
+            Status::Pass,
+            Status::Info,
+            Status::Skipped,
+            Status::Warn,
+            Status::Fail,
+        ]
+        .iter()
+        .find_map(|status| {
+            trimmed.findings.iter().rposition(|f| {
+                f.status == *status && Some(f.id.as_str()) != report.root_cause.as_deref()
+            })
+        });
+        let Some(index) = victim else { break };
+        trimmed.findings.remove(index);
+        dropped += 1;
+        rendered = render(&trimmed);
+    }
+    if rendered.len() > limit {
+        // Only the root cause is left and still too large (a huge stoppedReason): cut the text.
+        trimmed.task.stopped_reason = render::truncate(&trimmed.task.stopped_reason, 2_000);
+        rendered = render(&trimmed);
+    }
+    (rendered, dropped)
+}
+
+pub struct Notifier {
+    sns: aws_sdk_sns::Client,
+    topics: Topics,
+}
+
+impl Notifier {
+    pub fn new(sns: aws_sdk_sns::Client, topics: Topics) -> Self {
+        Notifier { sns, topics }
+    }
+
+    /// Publishes the alert, and the routable report when a report topic is set. Returns the
+    /// alert's SNS message id.
+    pub async fn publish(&self, report: &Report) -> Result<String> {
+        let alert = alert(report, MESSAGE_LIMIT);
+        if alert.dropped_findings > 0 {
+            tracing::warn!(
+                dropped = alert.dropped_findings,
+                "findings left out to fit SNS's size limit"
+            );
+        }
+        let publish_alert = self
+            .sns
+            .publish()
+            .topic_arn(&self.topics.alert)
+            .subject(&alert.subject)
+            .message_structure("json")
+            .message(&alert.message)
+            .send();
+        let publish_report = async {
+            match &self.topics.report {
+                Some(topic) => self.publish_report(topic, report).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (sent, report_sent) = tokio::join!(publish_alert, publish_report);
+        let sent = sent.map_err(|e| Error::Publish {
+            topic: self.topics.alert.clone(),
+            message: sdk_message(&e),
+        })?;
+        report_sent?;
+        Ok(sent.message_id.unwrap_or_default())
+    }
+
+    async fn publish_report(&self, topic: &str, report: &Report) -> Result<String> {
+        // The attributes count towards the limit too; they are short.
+        let (body, _) = fit(report, MESSAGE_LIMIT - 4_096, |r| {
+            serde_json::to_string(r).expect("serializes")
+        });
+        let mut request = self.sns.publish().topic_arn(topic).message(body);
+        for (name, value) in routing_attributes(report) {
+            let attribute = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .expect("data type is set");
+            request = request.message_attributes(name, attribute);
+        }
+        let sent = request.send().await.map_err(|e| Error::Publish {
+            topic: topic.to_string(),
+            message: sdk_message(&e),
+        })?;
+        Ok(sent.message_id.unwrap_or_default())
+    }
+}
+
+/// Attributes subscribers can filter on: cluster, service, category, severity, rootCause.
+pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
+    let root = report.root_finding();
+    vec![
+        ("cluster", report.task.cluster.clone()),
+        ("service", report.workload().to_string()),
+        (
+            "category",
+            root.map_or("none".to_string(), |f| f.category.as_str().to_string()),
+        ),
+        (
+            "severity",
+            report.severity().map_or("none", |s| s.as_str()).to_string(),
+        ),
+        (
+            "rootCause",
+            report.root_cause.clone().unwrap_or_else(|| "none".into()),
+        ),
+    ]
+}

@@ -1,0 +1,299 @@
+//! Renderings of a report: plain text (terminals and email), the AWS Chatbot custom
+//! notification (Slack), and the report JSON.
+
+use crate::checks::{Finding, Status};
+use crate::verdict::Report;
+use regex::Regex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::LazyLock;
+
+/// Presigned-URL credentials and signatures never leave the doctor.
+static PRESIGNED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(X-Amz-(?:Signature|Credential|Security-Token|SignedHeaders|Date|Expires|Algorithm)=)[^&\s\x22']+")
+        .unwrap()
+});
+
+/// Replaces presigned-URL query values with `REDACTED`.
+pub fn redact(text: &str) -> String {
+    PRESIGNED.replace_all(text, "${1}REDACTED").into_owned()
+}
+
+/// The headline: what failed and why, in one line.
+pub fn headline(report: &Report) -> String {
+    match report.root_finding() {
+        Some(root) => format!(
+            "ECS task failed to start: {} ({}) — {}",
+            report.workload(),
+            report.task.cluster,
+            root.title
+        ),
+        None => format!(
+            "ECS task failed to start: {} ({}) — no configuration fault found",
+            report.workload(),
+            report.task.cluster
+        ),
+    }
+}
+
+fn console_task_url(report: &Report) -> String {
+    let task = &report.task;
+    format!(
+        "https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/{id}/configuration?region={region}",
+        region = task.region,
+        cluster = task.cluster,
+        id = crate::facts::arn_resource_name(&task.arn)
+    )
+}
+
+/// Plain text for terminals and email: verdict first, then what happened, then the rest.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    let task = &report.task;
+    let _ = writeln!(out, "{}", headline(report));
+    let _ = writeln!(out);
+    match report.root_finding() {
+        Some(root) => {
+            let label = if root.status == Status::Fail {
+                "ROOT CAUSE"
+            } else {
+                "SUSPECTED CAUSE"
+            };
+            let _ = writeln!(out, "{label} [{}]: {}", root.id, root.detail);
+            let _ = writeln!(out);
+            let _ = writeln!(out, "FIX: {}", root.remediation);
+            let _ = writeln!(out, "Docs: {}", root.docs);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "No configuration fault found: every check that could run passed, so the failure was probably transient. If it repeats, look at the skipped checks below."
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "WHAT HAPPENED");
+    let _ = writeln!(out, "  Task:            {}", task.arn);
+    if let Some(group) = &task.group {
+        let _ = writeln!(out, "  Group:           {group}");
+    }
+    let _ = writeln!(out, "  Cluster:         {}", task.cluster);
+    let _ = writeln!(out, "  Account/Region:  {} / {}", task.account, task.region);
+    if let Some(definition) = &task.task_definition {
+        let _ = writeln!(out, "  Task definition: {definition}");
+    }
+    if let Some(stopped_at) = &task.stopped_at {
+        let _ = writeln!(out, "  Stopped at:      {stopped_at}");
+    }
+    let _ = writeln!(out, "  Stopped reason:  {}", task.stopped_reason);
+    let failure = &report.failure;
+    let _ = writeln!(
+        out,
+        "  From the reason: {} (stage {}, error {}{})",
+        failure.summary,
+        serde_plain(&failure.stage),
+        serde_plain(&failure.error),
+        failure
+            .action
+            .as_ref()
+            .map(|a| format!(", action {a}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(out, "  Console:         {}", console_task_url(report));
+
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| Some(f.id.as_str()) != report.root_cause.as_deref() || f.status == Status::Pass)
+        .filter(|f| !matches!(f.status, Status::Pass))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "OTHER FINDINGS");
+        for finding in others {
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {}",
+                finding.status.as_str().to_uppercase(),
+                finding.id,
+                finding.detail
+            );
+            if matches!(finding.status, Status::Fail | Status::Warn) {
+                let _ = writeln!(out, "         Fix: {}", finding.remediation);
+            }
+        }
+    }
+    let passed: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .map(|f| f.id.as_str())
+        .collect();
+    if !passed.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "PASSED: {}", passed.join(", "));
+    }
+    out
+}
+
+fn serde_plain<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The report JSON, pretty-printed.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).expect("a report always serializes")
+}
+
+/// An AWS Chatbot custom notification. Chatbot silently drops any other body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatbotNotification {
+    pub version: &'static str,
+    pub source: &'static str,
+    pub id: String,
+    pub content: ChatbotContent,
+    pub metadata: ChatbotMetadata,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatbotContent {
+    pub text_type: &'static str,
+    pub title: String,
+    pub description: String,
+    pub next_steps: Vec<String>,
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatbotMetadata {
+    pub thread_id: String,
+    pub summary: String,
+    pub event_type: &'static str,
+    pub related_resources: Vec<String>,
+    pub additional_context: BTreeMap<String, String>,
+}
+
+/// Slack shows a section of up to 3,000 characters; the details belong in the email.
+const DESCRIPTION_LIMIT: usize = 1500;
+
+pub fn chatbot(report: &Report) -> ChatbotNotification {
+    let task = &report.task;
+    let root = report.root_finding();
+    let mut description = match root {
+        Some(root) => format!("*Root cause* (`{}`): {}\n", root.id, root.detail),
+        None => "*No configuration fault found*: probably transient.\n".to_string(),
+    };
+    let _ = write!(
+        description,
+        "*Task:* `{}`\n*Reason:* {}",
+        crate::facts::arn_resource_name(&task.arn),
+        report.failure.summary
+    );
+    let others = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
+        .filter(|f| Some(f.id.as_str()) != report.root_cause.as_deref())
+        .count();
+    if others > 0 {
+        let _ = write!(
+            description,
+            "\n_{others} more failed or warned check(s): see the email or the report._"
+        );
+    }
+    let mut next_steps = Vec::new();
+    if let Some(root) = root {
+        next_steps.push(truncate(&root.remediation, 600));
+        next_steps.push(format!("<{}|Documentation>", root.docs));
+    }
+    next_steps.push(format!(
+        "<{}|Open the task in the console>",
+        console_task_url(report)
+    ));
+    let mut keywords = vec![task.cluster.clone(), report.workload().to_string()];
+    if let Some(root) = root {
+        keywords.push(root.id.clone());
+        keywords.push(root.category.as_str().to_string());
+    }
+    keywords.dedup();
+    let mut context = BTreeMap::from([
+        ("cluster".to_string(), task.cluster.clone()),
+        ("workload".to_string(), report.workload().to_string()),
+        ("region".to_string(), task.region.clone()),
+        ("account".to_string(), task.account.clone()),
+    ]);
+    if let Some(root) = &report.root_cause {
+        context.insert("rootCause".to_string(), root.clone());
+    }
+    let mut related = vec![task.arn.clone()];
+    if let Some(root) = root {
+        related.extend(root.resources.iter().cloned());
+    }
+    related.dedup();
+    ChatbotNotification {
+        version: "1.0",
+        source: "custom",
+        id: format!(
+            "ecs-task-doctor-{}",
+            crate::facts::arn_resource_name(&task.arn)
+        ),
+        content: ChatbotContent {
+            text_type: "client-markdown",
+            title: format!(":rotating_light: {}", headline(report)),
+            description: truncate(&description, DESCRIPTION_LIMIT),
+            next_steps,
+            keywords,
+        },
+        metadata: ChatbotMetadata {
+            thread_id: format!(
+                "ecs-task-doctor/{}/{}/{}/{}",
+                task.account,
+                task.region,
+                task.cluster,
+                report.workload()
+            ),
+            summary: truncate(&headline(report), 200),
+            event_type: "EcsTaskFailedToStart",
+            related_resources: related,
+            additional_context: context,
+        },
+    }
+}
+
+/// Cuts at a character boundary, marking the cut.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_urls_are_redacted() {
+        let text = "failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA123%2F20240101&X-Amz-Signature=abcdef0123\": dial tcp";
+        let redacted = redact(text);
+        assert!(!redacted.contains("ASIA123"), "{redacted}");
+        assert!(!redacted.contains("abcdef0123"), "{redacted}");
+        assert!(redacted.contains("X-Amz-Signature=REDACTED"));
+        assert!(redacted.contains("starport-layer-bucket"));
+    }
+
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(truncate("ééé", 3), "ééé");
+        assert_eq!(truncate("éééé", 3), "éé…");
+    }
+}

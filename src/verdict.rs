@@ -1,0 +1,156 @@
+//! Ranks the findings and names one root cause, and assembles the report (the JSON contract
+//! of DESIGN.md).
+
+use crate::checks::{Category, Finding, Severity, Status};
+use crate::facts::Facts;
+use crate::reason::{ErrorKind, Failure, Stage};
+use crate::render::redact;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub task: TaskSummary,
+    pub failure: Failure,
+    pub root_cause: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSummary {
+    pub arn: String,
+    pub cluster: String,
+    pub group: Option<String>,
+    pub task_definition: Option<String>,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub stopped_reason: String,
+    pub stopped_at: Option<String>,
+    pub region: String,
+    pub account: String,
+}
+
+impl Report {
+    pub fn root_finding(&self) -> Option<&Finding> {
+        let id = self.root_cause.as_deref()?;
+        self.findings.iter().find(|f| f.id == id)
+    }
+
+    /// The service's name, else the task definition's family, else the task id: what the
+    /// team calls the thing that failed.
+    pub fn workload(&self) -> &str {
+        if let Some(service) = self
+            .task
+            .group
+            .as_deref()
+            .and_then(|g| g.strip_prefix("service:"))
+        {
+            return service;
+        }
+        if let Some(family) = self
+            .task
+            .group
+            .as_deref()
+            .and_then(|g| g.strip_prefix("family:"))
+        {
+            return family;
+        }
+        crate::facts::arn_resource_name(&self.task.arn)
+    }
+
+    /// The severity of the root cause's check.
+    pub fn severity(&self) -> Option<Severity> {
+        let root = self.root_finding()?;
+        crate::checks::by_id(&root.id).map(|check| check.severity)
+    }
+}
+
+/// Orders findings most likely cause first and picks the root cause.
+pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Report {
+    // A stable sort keeps the checks' own order among equals.
+    findings.sort_by_key(|f| rank(&failure, f));
+    let root_cause = findings
+        .iter()
+        .find(|f| matches!(f.status, Status::Fail | Status::Warn))
+        .map(|f| f.id.clone());
+    let task = &facts.task;
+    Report {
+        schema_version: SCHEMA_VERSION,
+        task: TaskSummary {
+            arn: task.arn.clone(),
+            cluster: task.cluster_name().to_string(),
+            group: task.group.clone(),
+            task_definition: task.task_definition_arn.clone(),
+            launch_type: task.launch_type.clone(),
+            platform_version: task.platform_version.clone(),
+            stopped_reason: redact(&task.stopped_reason),
+            stopped_at: task.stopped_at.clone(),
+            region: task.region.clone(),
+            account: task.account.clone(),
+        },
+        failure,
+        root_cause,
+        findings,
+    }
+}
+
+/// Smaller is more likely: status first, then whether the finding names the resource the
+/// message names, then how well its category fits what the message says.
+fn rank(failure: &Failure, finding: &Finding) -> (Status, bool, u8) {
+    let names_resource = failure
+        .resource
+        .as_ref()
+        .is_some_and(|r| finding.resources.iter().any(|res| res == r));
+    (
+        finding.status,
+        !names_resource,
+        fit(failure, finding.category),
+    )
+}
+
+/// How well a category explains the failure: 0 best.
+fn fit(failure: &Failure, category: Category) -> u8 {
+    use Category::*;
+    let reference = match failure.stage {
+        Stage::SecretsManager | Stage::PrivateRegistryAuth => Secret,
+        Stage::Ssm => SsmParameter,
+        Stage::Logging => LogGroup,
+        Stage::EnvFiles => EnvFile,
+        Stage::Efs => Efs,
+        Stage::ImagePull | Stage::EcrAuth => Registry,
+        Stage::SecretsOrAuth | Stage::Other => Platform,
+    };
+    match failure.error {
+        // `signal: killed`, timeouts and unclassified messages are usually the network path.
+        ErrorKind::Network | ErrorKind::Unknown | ErrorKind::Throttled => match category {
+            NetworkRoute | PublicIp => 0,
+            VpcEndpoint => 1,
+            SecurityGroup | Nacl => 2,
+            Dns => 3,
+            c if c == reference => 4,
+            _ => 5,
+        },
+        ErrorKind::AccessDenied => match category {
+            IamPermission | IamRole => 0,
+            Kms => 1,
+            c if c == reference => 2,
+            VpcEndpoint => 3,
+            _ => 5,
+        },
+        ErrorKind::Kms => match category {
+            Kms => 0,
+            IamPermission => 1,
+            c if c == reference => 2,
+            _ => 5,
+        },
+        ErrorKind::NotFound | ErrorKind::InvalidReference => match category {
+            c if c == reference => 0,
+            IamPermission => 2,
+            _ => 5,
+        },
+    }
+}

@@ -1,0 +1,673 @@
+// Real stoppedReason messages and how ecs-task-doctor classifies them.
+// Every row names where the message was published.
+//
+// Notes on copying:
+// - Messages are copied verbatim from the cited source. Where the source wrapped one
+//   message over several lines (code blocks, notes files, blog layout), the line breaks
+//   were joined with single spaces; such rows say "(wrapped in source)".
+// - Leading labels added by the poster or the console ("Stopped reason", "Status reason |",
+//   "Reason:", "STOPPED ", "Error : ") and markdown emphasis were dropped.
+// - "index id N" marks a public GitHub file whose owner/repo the search index did not
+//   expose; N is the index's file id (read it with read_file id=N).
+pub struct Row {
+    pub reason: &'static str,
+    pub stage: &'static str,
+    pub error: &'static str,
+    pub resource: Option<&'static str>,
+    pub action: Option<&'static str>,
+}
+
+pub const ROWS: &[Row] = &[
+    // ---------------------------------------------------------------------------------
+    // Secrets Manager (asm), pre-2024 chain
+    // ---------------------------------------------------------------------------------
+
+    // Source: Releem/releem-agent#195 — Fargate task could not reach Secrets Manager; fixed by allowing SG outbound
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:us-west-2:*:secret:DBPasswordSecret-* from secrets manager: RequestCanceled: request context canceled caused by: context deadline exceeded. Please check your task network configuration.",
+        stage: "secrets-manager",
+        error: "network",
+        resource: Some("arn:aws:secretsmanager:us-west-2:*:secret:DBPasswordSecret-*"),
+        action: None,
+    },
+    // Source: GovWifi/govwifi-terraform#450 — truncated console reason (ends in "..." inside the ARN); execution role policy fix
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-2:788375279931...",
+        stage: "secrets-manager",
+        error: "unknown",
+        resource: Some("arn:aws:secretsmanager:eu-west-2:788375279931"),
+        action: None,
+    },
+    // Source: aws-samples/dataops-platform-airflow-dbt#12 — issue title, truncated right after "failed to fetch"
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch",
+        stage: "secrets-manager",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: GiamPy5/terraform-aws-directus#10 — secret encrypted with a customer KMS key; execution role lacked kms:Decrypt
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-central-1:account_id:secret:algo-dev-directus-secret20240626183203358800000004-EaPYTy from secrets manager: AccessDeniedException: Access to KMS is not allowed status code: 400, request id: a87a66d9-f839-4353-b8c2-9984b1465695",
+        stage: "secrets-manager",
+        error: "kms",
+        resource: Some(
+            "arn:aws:secretsmanager:eu-central-1:account_id:secret:algo-dev-directus-secret20240626183203358800000004-EaPYTy",
+        ),
+        action: None,
+    },
+    // Source: aws-samples/dify-self-hosted-on-aws#35 (PR) — partial ARN of a secret whose name ends in "-" + 6 chars; as quoted (ends "status code: 400,")
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret from secrets manager: AccessDeniedException: User: arn:aws:sts::redact:assumed-role/DifyOnAwsStack-WebServiceTaskExecutionRole4406CA16-redact is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400,",
+        stage: "secrets-manager",
+        error: "access-denied",
+        resource: Some("arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret"),
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // Source: rileydakota/valheim-ecs-fargate-cdk#9 — secret value was not valid JSON while a JSON key was requested
+    // The secret is not JSON although valueFrom asks for a JSON key: a reference problem.
+    Row {
+        reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): invalid character '\'' looking for beginning of value"#,
+        stage: "secrets-manager",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://repost.aws/zh-Hans/knowledge-center/ecs-unable-to-pull-secrets — AWS Knowledge Center, second listed message (cut after "retried")
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried",
+        stage: "secrets-manager",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: public GitHub notes file, index id 2648179595 ("No IAM" case) — AWS SDK v2 shaped AccessDenied inside the old chain
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: 2bf6cb29-04f9-43d0-b8a4-f1247cbe8c0b, api error AccessDeniedException: User: arn:aws:sts::913524921896:assumed-role/ecsTaskExecutionRole/a20b735e9bbc41598825b6f0269f6fef is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 because no identity-based policy allows the secretsmanager:GetSecretValue action.",
+        stage: "secrets-manager",
+        error: "access-denied",
+        resource: Some(
+            "arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451",
+        ),
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // Source: agentic-community/mcp-gateway-registry#1684 (PR) — poster-abbreviated with "..." (wrapped in source); note "perform" has no colon
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets ... AccessDeniedException: role mcp-gateway-v2-registry-... is not authorized to perform secretsmanager:GetSecretValue on ...:secret:mcp-gateway-v2-embeddings-idp-secret-...",
+        stage: "secrets-manager",
+        error: "access-denied",
+        resource: None,
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // ---------------------------------------------------------------------------------
+    // Secrets Manager, 2024+ wording
+    // ---------------------------------------------------------------------------------
+
+    // Source: public GitHub notes file, index id 58661859710 — task in private subnet without NAT (2026 task)
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:344707019777:secret:dev/student-portal-ibr8hm from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded",
+        stage: "secrets-manager",
+        error: "network",
+        resource: Some(
+            "arn:aws:secretsmanager:us-east-1:344707019777:secret:dev/student-portal-ibr8hm",
+        ),
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // Source: public GitHub notes file, index id 2648179595 ("No NAT" case) — RDS-managed secret, service event text after "Reason:"
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded.",
+        stage: "secrets-manager",
+        error: "network",
+        resource: Some(
+            "arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451",
+        ),
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // Source: jaafar-benabderrazak/ca_a2a FIX_ECS_SECRETS_MANAGER.md — private subnets, no endpoints (wrapped in source; quoted only up to the hint)
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager.",
+        stage: "secrets-manager",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent agent/api/errormessages/error_messages_test.go (stored version, index id 38161896217) — agent's augmented ResourceNotFoundException message
+    Row {
+        reason: "ResourceInitializationError: The task can't retrieve the secret with ARN 'aws::arn::my-secret' from AWS Secrets Manager. Check that the secret ARN is correct. ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+        stage: "secrets-manager",
+        error: "not-found",
+        resource: Some("aws::arn::my-secret"),
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // SSM Parameter Store
+    // ---------------------------------------------------------------------------------
+
+    // Source: hashicorp/terraform-provider-aws#33044 — subnets without a route out (same text also in aws/copilot-cli#4834)
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 5 time(s): RequestCanceled: request context canceled caused by: context deadline exceeded. Please check your task network configuration.",
+        stage: "ssm",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/copilot-cli#2095 — truncated ("1 time..."); parameter had been written to the wrong account
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time...",
+        stage: "ssm",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/copilot-cli#4504 — odd casing "Resourceinitializationerror" as shown in the console; execution role lacked ssm:GetParameters
+    Row {
+        reason: "Resourceinitializationerror: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: User: arn:aws:sts::<account id>:assumed-role/aits-demo-app-test-demo-app-ExecutionRole-28VBAJL3T0YT/f83b93a4dc3442a18eaaf8c2a235cd37 is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:eu-west-2:<account id>:parameter/GOOGLE_CLIENT_ID because no identity-based policy allows the ssm:GetParameters action status code: 400, request id: 1adcb55f-f798-4503-b8a3-cd1533290001",
+        stage: "ssm",
+        error: "access-denied",
+        resource: Some("arn:aws:ssm:eu-west-2:<account id>:parameter/GOOGLE_CLIENT_ID"),
+        action: Some("ssm:GetParameters"),
+    },
+    // Source: HHS/simpler-grants-gov#4330 (PR) — empty environment segment produced a non-existent parameter path
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid ssm parameters: /api//new-relic-license-key",
+        stage: "ssm",
+        error: "not-found",
+        resource: Some("/api//new-relic-license-key"),
+        action: None,
+    },
+    // Source: aws/aws-cdk#3529 — EC2-agent wording, placeholders as posted
+    Row {
+        reason: "Fetching secret data from SSM Parameter Store in {REGION}: AccessDeniedException: User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{...}/9e05ad12-2574-47a3-b48f-3a2244770318 is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME} status code: 400, request id: 787934d9-56ba-4a43-9e60-4f05a950a90e",
+        stage: "ssm",
+        error: "access-denied",
+        resource: Some("arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME}"),
+        action: Some("ssm:GetParameters"),
+    },
+    // Source: newrelic/nri-ecs#10 — EC2-agent wording, /aws/reference/secretsmanager parameter (wrapped in source)
+    Row {
+        reason: "Fetching secret data from SSM Parameter Store in ap-northeast-1: AccessDeniedException: User: arn:aws:sts::xxxxxxxxxxxx:assumed-role/NewRelicECSIntegration-Ne-NewRelicECSTaskExecution-xxxxxxxxxxxx/xxxxxxxxxxxx is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:ap-northeast-1:xxxxxxxxxxxx:parameter/aws/reference/secretsmanager/NewRelicLicenseKeySecret-xxxxxxxxxxxx status code: 400, request id: xxxxxxxxxxxxxx",
+        stage: "ssm",
+        error: "access-denied",
+        resource: Some(
+            "arn:aws:ssm:ap-northeast-1:xxxxxxxxxxxx:parameter/aws/reference/secretsmanager/NewRelicLicenseKeySecret-xxxxxxxxxxxx",
+        ),
+        action: Some("ssm:GetParameters"),
+    },
+    // ---------------------------------------------------------------------------------
+    // ECR registry auth
+    // ---------------------------------------------------------------------------------
+
+    // Source: aws/aws-app-mesh-examples#413 — truncated in the console after "api.ecr...."
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 5 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
+        stage: "ecr-auth",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: aws-samples/aws-fargate-pipeline-lambda-autoscaling#3 — same shape, 1 retry; fixed with VPC endpoints
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
+        stage: "ecr-auth",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: doctorray117/minecraft-ondemand#74 — PV 1.3 -> 1.4 migration, no route to api.ecr (IP redacted by poster)
+    Row {
+        reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-2.amazonaws.com/": dial tcp [ANIPADDRESSIDONTWANTTOSHARE]: i/o timeout. Please check your task network configuration."#,
+        stage: "ecr-auth",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/containers-roadmap#1332 — truncated mid-word ("AccessDeniedExcept"), the issue's example of a cut-off reason
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): AccessDeniedExcept",
+        stage: "ecr-auth",
+        error: "access-denied",
+        resource: None,
+        action: None,
+    },
+    // Source: public GitHub troubleshooting notes, index id 14916462128 — 2024+ wording, service event text after "Reason:"
+    Row {
+        reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post "https://api.ecr.eu-north-1.amazonaws.com/": dial tcp 13.53.180.123:443: i/o timeout."#,
+        stage: "ecr-auth",
+        error: "network",
+        resource: None,
+        action: Some("ecr:GetAuthorizationToken"),
+    },
+    // Source: public GitHub project notes, index id 37060019406 — 2024+ hint followed by the old SDK v1 RequestError tail
+    Row {
+        reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 44.213.79.50:443: i/o timeout"#,
+        stage: "ecr-auth",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Private registry auth (repositoryCredentials) and undetermined secrets-or-auth
+    // ---------------------------------------------------------------------------------
+
+    // Source: aws-samples/keycloak-on-aws#222 — Fargate 1.4.0, credentials secret unreachable; poster-truncated "for ..."
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to get registry auth from asm: service call has been retried 5 time(s): asm fetching secret from the service for ...",
+        stage: "private-registry-auth",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://repost.aws/zh-Hans/knowledge-center/ecs-unable-to-pull-secrets — AWS Knowledge Center, first listed message
+    Row {
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: pull command failed: : signal: killed",
+        stage: "secrets-or-auth",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Logging (awslogs / failed to validate logger args)
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://gist.github.com/bradleybeddoes/7b568d87d20c5e4ebfe31de9a8dc08c7 — no NAT, fixed with a CloudWatch Logs VPC endpoint
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: : signal: killed",
+        stage: "logging",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: civiform/civiform#7648 — 2024+ wording; fixed on the customer's firewall
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed",
+        stage: "logging",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: public GitHub troubleshooting write-up, index id 71369180435 — WordPress on Fargate, private subnets without NAT (wrapped in source; second quote, without the signal)
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration.",
+        stage: "logging",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: doctorray117/minecraft-ondemand#12 — truncated after the role session id; maintainer suspected public IP disabled
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: User: arn:aws:sts::zzzzzzzzzzzz:assumed-role/ecs.task.minecraft-server/123456a999ee4b919...",
+        stage: "logging",
+        error: "access-denied",
+        resource: None,
+        action: None,
+    },
+    // Source: terraform-aws-modules/terraform-aws-ecs#313 (PR) — awslogs-create-group without logs:CreateLogGroup
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::[redacted]:assumed-role/[redacted]-ecs-task-execution-role/[redacted] is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:eu-central-1:[redacted]:log-group:[redacted]:log-stream: because no identity-based policy allows the logs:CreateLogGroup action : exit status 1",
+        stage: "logging",
+        error: "access-denied",
+        resource: Some("arn:aws:logs:eu-central-1:[redacted]:log-group:[redacted]:log-stream"),
+        action: Some("logs:CreateLogGroup"),
+    },
+    // Source: terraform-aws-modules/terraform-aws-ecs#145 (PR) — same cause, with status code and request id
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::xxxxxxxxxxx:assumed-role/xxxxxxxxx-idnumber00000xxxxx/uuid is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:xxxxxxxxxx:log-group:/ecs/xxxxxxxxxxxx:log-stream: because no identity-based policy allows the logs:CreateLogGroup action status code: 400, request id: xxxxxxxx-xxxxx-xxxxx-xxxxx-xxxxxxxxxxxx : exit status 1",
+        stage: "logging",
+        error: "access-denied",
+        resource: Some("arn:aws:logs:us-east-1:xxxxxxxxxx:log-group:/ecs/xxxxxxxxxxxx:log-stream"),
+        action: Some("logs:CreateLogGroup"),
+    },
+    // Source: public GitHub incident notes, index id 56069574094 — truncated mid-phrase ("Cloudwatch log"); awslogs-group name mismatch (wrapped in source)
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log",
+        stage: "logging",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: RajveerKR/aws-ecs-fargate-todo-microservices-iac docs/deployment-troubleshooting.md — log group never created (wrapped in source)
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: failed to create CloudWatch log stream: ResourceNotFoundException: The specified log group does not exist.",
+        stage: "logging",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: public GitHub README, index id 62023080573 — envsubst left awslogs-region empty (wrapped in source)
+    Row {
+        reason: "ResourceInitializationError: failed to validate logger args: unable to get awslogs driver arguments: awslogs-region is required",
+        stage: "logging",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: Rayraegah/terraform-aws-hasura#25 — EC2-style daemon wording, with status code
+    Row {
+        reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. status code: 400",
+        stage: "logging",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: cn-terraform/terraform-aws-nexus#35 — module did not create the log group
+    Row {
+        reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist",
+        stage: "logging",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: cn-terraform/terraform-aws-ecs-fargate-task-definition#1 — truncated mid request id
+    Row {
+        reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. status code: 400, request id: 7463029c-9f12-4e3f-b914-f",
+        stage: "logging",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: prakhar1989/docker-curriculum#260 — awslogs-create-group: true on an instance role without logs:CreateLogGroup
+    Row {
+        reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::765486523053:assumed-role/amazon-ecs-cli-setup-foodtrucks-EcsInstanceRole-1II7J9P4",
+        stage: "logging",
+        error: "access-denied",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // environmentFiles from S3
+    // ---------------------------------------------------------------------------------
+
+    // Source: aws/aws-cli#6470 and aws/aws-cdk#12720 — no path to S3 / ~1% transient failures
+    Row {
+        reason: "ResourceInitializationError: failed to download env files: file download command: non empty error stream: RequestCanceled: request context canceled caused by: context deadline exceeded",
+        stage: "env-files",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/aws-cdk#12720 (comment of 2023-02-04) — execution role lacked S3 permissions ("non-empty" spelling as posted)
+    Row {
+        reason: "ResourceInitializationError: failed to download env files: file download command: non-empty error stream: failed to download file 1.env: failed to write to a temporary file: AccessDenied: Access Denied",
+        stage: "env-files",
+        error: "access-denied",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // EFS
+    // ---------------------------------------------------------------------------------
+
+    // Source: docker-archive/compose-cli#1490 — intermittent NFS connection reset
+    Row {
+        reason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: mount.nfs4: Connection reset by peer : unsuccessful EFS utils command execution; code: 32",
+        stage: "efs",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/copilot-cli#5419 — file system DNS name not resolvable from the task subnet
+    Row {
+        reason: r#"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-06642d00e4ec726.efs.ap-northeast-1.amazonaws.com" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID. See https://docs.aws.amazon.com/console/efs/mount-dns-name for more detail. Attempting to lookup mount target ip address using botocore. Failed to import necessary dependency botocore, please install botocore first. : unsuccessful EFS utils command execution; code: 1"#,
+        stage: "efs",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: cn-terraform/terraform-aws-jenkins#23 — truncated inside the quoted DNS name
+    Row {
+        reason: r#"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-0867a83d8ed398433.efs."#,
+        stage: "efs",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: rileydakota/valheim-ecs-fargate-cdk#28 — odd casing "Resourceinitializationerror"; new file system not yet resolvable
+    Row {
+        reason: r#"Resourceinitializationerror: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-<id>.efs.us-east-1.amazonaws.com" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID. See https://docs.aws.amazon.com/console/efs/mount-dns-name for more detail. Attempting to lookup mount target ip address using botocore. Failed to import necessary dependency botocore, please install botocore first. : unsuccessful EFS utils command execution; code: 1"#,
+        stage: "efs",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: acp-io/terraform-grafana#4 — sub-path missing on the file system; fixed with an access point creating it
+    Row {
+        reason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: mounting fs-<some numbers>.efs.<region>.amazonaws.com:/grafana failed, reason given by server: No such file or directory' : unsuccessful EFS utils command execution; code: 32",
+        stage: "efs",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Image pull (CannotPullContainerError)
+    // ---------------------------------------------------------------------------------
+
+    // Source: aws/amazon-ecs-agent#1680 — Fargate with public IP; fixed in the network ACL
+    Row {
+        reason: "CannotPullContainerError: API error (500): Get https://xxx.dkr.ecr.ap-southeast-2.amazonaws.com/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)",
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent#1128 — Docker Hub variant of the same no-route timeout
+    Row {
+        reason: "CannotPullContainerError: API error (500): Get https://registry-1.docker.io/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)",
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: IAMSamuelRodda/embark-quoting-system#75 — 2024+ hint, private subnets with ECR endpoints (wrapped in source)
+    Row {
+        reason: "CannotPullContainerError: The task cannot pull from ECR. There is a connection issue between the task and the registry. Check your task network configuration. Error: dial tcp 3.5.167.5:443: i/o timeout",
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://7thzero.com/blog/limiting-outbound-egress-traffic-while-using-aws-fargate-and-ecr — locked-down egress, missing endpoints
+    Row {
+        reason: "CannotPullContainerError: context canceled.",
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://7thzero.com/blog/limiting-outbound-egress-traffic-while-using-aws-fargate-and-ecr — starport layer bucket (S3), truncated inside the presigned URL ("&X-A"); GUIDs scrubbed by the author
+    Row {
+        reason: "CannotPullContainerError: error pulling image configuration: Get https://prod-us-east-1-starport-layer-bucket.s3.amazonaws.com/61d6a6b7-a74d-4472-96e4-710ec9a7a96b/d834cc02-771d-4c2b-b7bb-7da5334eea15?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-A",
+        stage: "image-pull",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://openillumi.com/?p=106123 — odd casing "Cannotpullcontainererror"; Docker Hub unreachable from the subnet
+    Row {
+        reason: r#"Cannotpullcontainererror: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/username/repo: failed to do request: Head "https://registry-1.docker.io/v2/username/repo/manifests/latest": dial tcp 44.205.64.79:443: i/o timeout"#,
+        stage: "image-pull",
+        error: "network",
+        resource: Some("docker.io/username/repo"),
+        action: None,
+    },
+    // Source: https://devopsaitoolkit.com/blog/aws-error-cannot-pull-container-error-ecs/ — describe-tasks output abbreviated with "..."
+    Row {
+        reason: r#"CannotPullContainerError: failed to resolve ref "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v42": ... dial tcp 10.0.3.17:443: i/o timeout"#,
+        stage: "image-pull",
+        error: "network",
+        resource: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v42"),
+        action: None,
+    },
+    // Source: aws-samples/bedrock-access-gateway#114 — upstream ECR repository was made private (403 on blob HEAD)
+    Row {
+        reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 366590864501.dkr.ecr.us-west-2.amazonaws.com/bedrock-proxy-api-ecs:latest@sha256:5de487da52320ad9978f3a7a4f6700910342956c7dcb3b6f955222b4cccbd600: unexpected status from HEAD request to https://366590864501.dkr.ecr.us-west-2.amazonaws.com/v2/bedrock-proxy-api-ecs/blobs/sha256:5de487da52320ad9978f3a7a4f6700910342956c7dcb3b6f955222b4cccbd600: 403 Forbidden",
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some(
+            "366590864501.dkr.ecr.us-west-2.amazonaws.com/bedrock-proxy-api-ecs:latest@sha256:5de487da52320ad9978f3a7a4f6700910342956c7dcb3b6f955222b4cccbd600",
+        ),
+        action: None,
+    },
+    // Source: aws/containers-roadmap#2493 — cross-account pull, 403 on a digest the tag no longer points to (account redacted)
+    Row {
+        reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref .dkr.ecr.us-west-2.amazonaws.com/otel-collector:latest@sha256:863****9ac: unexpected status from HEAD request to https://.dkr.ecr.us-west-2.amazonaws.com/v2/otel-collector/blobs/sha256:863*****9ac: 403 Forbidden",
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some(".dkr.ecr.us-west-2.amazonaws.com/otel-collector:latest@sha256:863****9ac"),
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent agent/api/errormessages/error_messages_test.go — agent's augmented message for a missing ecr:BatchGetImage permission
+    Row {
+        reason: "Check if image exists and role 'MyBrokenRole' has permissions to pull images from Amazon ECR. Error response from daemon: pull access denied for 123123123123.dkr.ecr.us-east-1.amazonaws.com/my_image, repository does not exist or may require 'docker login': denied: User: arn:aws:sts::123123123123:assumed-role/MyBrokenRole/xyz is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123123123123:repository/test_image because no identity-based policy allows the ecr:BatchGetImage action",
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some("arn:aws:ecr:us-east-1:123123123123:repository/test_image"),
+        action: Some("ecr:BatchGetImage"),
+    },
+    // Source: docker-archive/compose-cli#853 — bare image name resolved to Docker Hub instead of ECR
+    Row {
+        reason: r#"CannotPullContainerError: failed to resolve ref "docker.io/library/chatalicious_braid:latest": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"#,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("docker.io/library/chatalicious_braid:latest"),
+        action: None,
+    },
+    // Source: aws-actions/amazon-ecs-deploy-task-definition#584 — digest-only image reference resolved against docker.io
+    Row {
+        reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref docker.io/library/sha256:8795397484604bc67cfcda4f4245dd248b172df523ce9778209e735ffe370426: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some(
+            "docker.io/library/sha256:8795397484604bc67cfcda4f4245dd248b172df523ce9778209e735ffe370426",
+        ),
+        action: None,
+    },
+    // Source: RafalWilinski/deploy-with-serverless#11 — container message for a repository that does not exist
+    Row {
+        reason: "CannotPullContainerError: API error (404): repository serverless-batch not found: does not exist or no pull access",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("serverless-batch"),
+        action: None,
+    },
+    // Source: https://linden.consulting/en/blog/ecr-image-pull-failure — ECR repository not found / not accessible (wrapped in source)
+    Row {
+        reason: "CannotPullContainerError: Error response from daemon: pull access denied for 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app, repository does not exist or may require 'docker login'",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app"),
+        action: None,
+    },
+    // Source: CircleCI-Public/circleci-demo-aws-ecs-ecr#4 — task definition image lacked the ECR registry prefix
+    Row {
+        reason: "CannotPullContainerError: Error response from daemon: manifest for nginx:0f6b3cdf5e24f0da3dd932acd84fd90e9786a522 not found",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("nginx:0f6b3cdf5e24f0da3dd932acd84fd90e9786a522"),
+        action: None,
+    },
+    // Source: awslabs/ecs-refarch-continuous-deployment#33 — :latest tag never pushed
+    Row {
+        reason: "CannotPullContainerError: API error (404): manifest for 476593617425.dkr.ecr.eu-west-1.amazonaws.com/baker-repos-1lvq9scec8c5o:latest not found",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some(
+            "476593617425.dkr.ecr.eu-west-1.amazonaws.com/baker-repos-1lvq9scec8c5o:latest",
+        ),
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent#337 — short image name in the reason (EC2 agent, 2016)
+    Row {
+        reason: "CannotPullContainerError: Error: image deathstar:9ce7d67bf402b337a75c8acf49c11881be2f16bd not found",
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("deathstar:9ce7d67bf402b337a75c8acf49c11881be2f16bd"),
+        action: None,
+    },
+    // Source: aviswerdlow/relay#71 — service event "Reason:"; arm64-only image on an x86_64 task
+    Row {
+        reason: "CannotPullContainerError: pull image manifest has been retried 7 time(s): image Manifest does not contain descriptor matching platform 'linux/amd64'.",
+        stage: "image-pull",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/containers-roadmap#1120 — older wording of the platform mismatch (buildah OCI image on Fargate PV 1.4.0)
+    Row {
+        reason: "CannotPullContainerError: failed to find a descriptor for platform {linux/amd64}",
+        stage: "image-pull",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/containers-roadmap#1658 — Artifactory image without repositoryCredentials
+    // The registry wants credentials the task definition does not give (repositoryCredentials).
+    Row {
+        reason: r#"CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "rrr-docker-nonprod-virtual.us.artifactory.r1.rrr.com/rrr-backend-service/aws2o:20220128.2": failed to authorize: failed to fetch anonymous token."#,
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some(
+            "rrr-docker-nonprod-virtual.us.artifactory.r1.rrr.com/rrr-backend-service/aws2o:20220128.2",
+        ),
+        action: None,
+    },
+    // Source: aws/aws-xray-daemon#146 — Docker Hub manifest fetch failed, truncated inside the digest
+    Row {
+        reason: "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReaderSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/amazon/aws-xray-daemon/manifests/sha256:2d964e1dbe7a8c9f03f4e9580ff00220bc84ce0294539c6...",
+        stage: "image-pull",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/aws-for-fluent-bit#194 — Docker Hub "latest" tag, truncated inside the digest
+    Row {
+        reason: "CannotPullContainerError: inspect image has been retried 5 time(s): httpReaderSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/amazon/aws-for-fluent-bit/manifests/sha256:3b4efc1832605c5449308a726941410c28ded459110b31eeff5d001...",
+        stage: "image-pull",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent#1434 (maintainer comment) — EC2 host disk full during layer extraction
+    Row {
+        reason: "CannotPullContainerError: failed to register layer: Error processing tar file(exit status 1): write /tmp/my_large_file: no space left on device",
+        stage: "image-pull",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent#498 — ECR GetAuthorizationToken throttling as logged by the EC2 agent (reason text up to the SDK's line break)
+    Row {
+        reason: "CannotPullECRContainerError: ThrottlingException: Rate exceeded",
+        stage: "image-pull",
+        error: "throttled",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Other start failures seen next to these
+    // ---------------------------------------------------------------------------------
+
+    // Source: PrefectHQ/prefect#12003 — issue title: Prefect wraps stopCode + stoppedReason; Docker Hub 429 during an outage (cut after "toomanyrequests:")
+    Row {
+        reason: "Flow run could not be submitted to infrastructure: TaskFailedToStart - 429 Too Many Requests - Server message: toomanyrequests:",
+        stage: "other",
+        error: "throttled",
+        resource: None,
+        action: None,
+    },
+    // Source: https://7thzero.com/blog/limiting-outbound-egress-traffic-while-using-aws-fargate-and-ecr — status reason when egress is locked down
+    Row {
+        reason: "DockerTimeoutError: Could not transition to started; timed out after waiting 3m0s",
+        stage: "other",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: aws/amazon-ecs-agent#2954 — Fargate + EFS, entrypoint path hidden by the mount; truncated mid-word ("direct...")
+    Row {
+        reason: r#"CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: OCI runtime create failed: container_linux.go:370: starting container process caused: exec: "/opt/sonarqube/bin/run.sh": stat /opt/sonarqube/bin/run.sh...no such file or direct..."#,
+        stage: "other",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+];

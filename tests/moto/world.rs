@@ -1,0 +1,358 @@
+//! Builds a Fargate world in moto with the AWS SDK: a VPC with a public and a private subnet,
+//! a service whose task runs in the private subnet, and an SNS topic read back through SQS.
+
+use super::support::{ACCOUNT, REGION, config};
+use aws_sdk_ec2::types::{AttributeBooleanValue, DomainType};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType,
+    NetworkConfiguration, NetworkMode, Secret,
+};
+use serde_json::Value;
+
+/// How the task's subnet gets out of the VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Egress {
+    /// Only the local route: the classic private subnet with no way out.
+    None,
+    /// The task runs in the public subnet, routed to the internet gateway.
+    InternetGateway { assign_public_ip: bool },
+    /// A NAT gateway in the public subnet; `nat_routed` says whether that subnet reaches the
+    /// internet gateway.
+    Nat { nat_routed: bool },
+}
+
+pub struct World {
+    pub config: aws_config::SdkConfig,
+    pub ec2: aws_sdk_ec2::Client,
+    pub vpc: String,
+    pub task_subnet: String,
+    pub private_table: String,
+    pub security_group: String,
+    pub nat: Option<String>,
+    pub task_arn: String,
+    /// The "ECS Task State Change" event for the stopped task.
+    pub event: Value,
+    pub topic_arn: String,
+    pub queue_url: String,
+}
+
+pub const SECRET_NAME: &str = "demo/db-password";
+
+pub async fn build(egress: Egress, fixture: &str) -> World {
+    let config = config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ecs = aws_sdk_ecs::Client::new(&config);
+
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    // moto's RunTask fails unless DNS hostnames are on when it is called.
+    ec2.modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let subnet = |cidr: &'static str| {
+        let ec2 = ec2.clone();
+        let vpc = vpc.clone();
+        async move {
+            let out = ec2
+                .create_subnet()
+                .vpc_id(vpc)
+                .cidr_block(cidr)
+                .availability_zone(format!("{REGION}a"))
+                .send()
+                .await
+                .unwrap();
+            out.subnet().unwrap().subnet_id().unwrap().to_string()
+        }
+    };
+    let public_subnet = subnet("10.0.0.0/24").await;
+    let private_subnet = subnet("10.0.1.0/24").await;
+
+    let igw = ec2.create_internet_gateway().send().await.unwrap();
+    let igw = igw
+        .internet_gateway()
+        .unwrap()
+        .internet_gateway_id()
+        .unwrap()
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+
+    let table = |subnet: String| {
+        let ec2 = ec2.clone();
+        let vpc = vpc.clone();
+        async move {
+            let out = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
+            let id = out
+                .route_table()
+                .unwrap()
+                .route_table_id()
+                .unwrap()
+                .to_string();
+            ec2.associate_route_table()
+                .route_table_id(&id)
+                .subnet_id(subnet)
+                .send()
+                .await
+                .unwrap();
+            id
+        }
+    };
+    let public_table = table(public_subnet.clone()).await;
+    let private_table = table(private_subnet.clone()).await;
+
+    let public_routed = !matches!(egress, Egress::Nat { nat_routed: false });
+    if public_routed {
+        ec2.create_route()
+            .route_table_id(&public_table)
+            .destination_cidr_block("0.0.0.0/0")
+            .gateway_id(&igw)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut nat = None;
+    if let Egress::Nat { .. } = egress {
+        let eip = ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .send()
+            .await
+            .unwrap();
+        let out = ec2
+            .create_nat_gateway()
+            .subnet_id(&public_subnet)
+            .allocation_id(eip.allocation_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let id = out
+            .nat_gateway()
+            .unwrap()
+            .nat_gateway_id()
+            .unwrap()
+            .to_string();
+        ec2.create_route()
+            .route_table_id(&private_table)
+            .destination_cidr_block("0.0.0.0/0")
+            .nat_gateway_id(&id)
+            .send()
+            .await
+            .unwrap();
+        nat = Some(id);
+    }
+
+    let sg = ec2
+        .create_security_group()
+        .group_name("web-task")
+        .description("web task")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let security_group = sg.group_id().unwrap().to_string();
+
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secret = secrets
+        .create_secret()
+        .name(SECRET_NAME)
+        .secret_string("not-read-by-the-doctor")
+        .send()
+        .await
+        .unwrap();
+    let secret_arn = secret.arn().unwrap().to_string();
+
+    let (task_subnet, assign) = match egress {
+        Egress::InternetGateway { assign_public_ip } => (
+            public_subnet.clone(),
+            if assign_public_ip {
+                AssignPublicIp::Enabled
+            } else {
+                AssignPublicIp::Disabled
+            },
+        ),
+        _ => (private_subnet.clone(), AssignPublicIp::Disabled),
+    };
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(&task_subnet)
+                .security_groups(&security_group)
+                .assign_public_ip(assign)
+                .build()
+                .unwrap(),
+        )
+        .build();
+
+    ecs.create_cluster()
+        .cluster_name("demo")
+        .send()
+        .await
+        .unwrap();
+    let definition = ecs
+        .register_task_definition()
+        .family("web")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image(format!(
+                    "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.8.2"
+                ))
+                // moto needs container-level memory even on Fargate.
+                .memory(512)
+                .secrets(
+                    Secret::builder()
+                        .name("DB_PASSWORD")
+                        .value_from(&secret_arn)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let definition_arn = definition
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string();
+    ecs.create_service()
+        .cluster("demo")
+        .service_name("web")
+        .task_definition(&definition_arn)
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network.clone())
+        .send()
+        .await
+        .unwrap();
+    // moto's services start no tasks: RunTask with the service's group stands in for one.
+    let run = ecs
+        .run_task()
+        .cluster("demo")
+        .task_definition(&definition_arn)
+        .launch_type(LaunchType::Fargate)
+        .group("service:web")
+        .started_by("ecs-svc/1234567890123456789")
+        .network_configuration(network)
+        .send()
+        .await
+        .unwrap();
+    let task_arn = run.tasks()[0].task_arn().unwrap().to_string();
+
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap(),
+    )
+    .unwrap();
+    let reason = event["detail"]["stoppedReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stopped = ecs
+        .stop_task()
+        .cluster("demo")
+        .task(&task_arn)
+        .reason(&reason)
+        .send()
+        .await
+        .unwrap();
+    let eni = stopped
+        .task()
+        .unwrap()
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("networkInterfaceId"))
+        .and_then(|d| d.value())
+        .unwrap()
+        .to_string();
+
+    // The fixture, pointed at this world's task.
+    event["id"] = Value::String(format!("test-{}", task_arn.rsplit('/').next().unwrap()));
+    event["resources"] = serde_json::json!([task_arn]);
+    let detail = &mut event["detail"];
+    detail["taskArn"] = Value::String(task_arn.clone());
+    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/demo"));
+    detail["taskDefinitionArn"] = Value::String(definition_arn);
+    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
+        match item["name"].as_str() {
+            Some("subnetId") => item["value"] = Value::String(task_subnet.clone()),
+            Some("networkInterfaceId") => item["value"] = Value::String(eni.clone()),
+            _ => {}
+        }
+    }
+
+    let (topic_arn, queue_url) = subscribed_queue(&config).await;
+    World {
+        config,
+        ec2,
+        vpc,
+        task_subnet,
+        private_table,
+        security_group,
+        nat,
+        task_arn,
+        event,
+        topic_arn,
+        queue_url,
+    }
+}
+
+/// An SNS topic with an SQS queue subscribed: what the topic delivers can be read back.
+pub async fn subscribed_queue(config: &aws_config::SdkConfig) -> (String, String) {
+    let sns = aws_sdk_sns::Client::new(config);
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let topic = sns.create_topic().name("alerts").send().await.unwrap();
+    let topic_arn = topic.topic_arn().unwrap().to_string();
+    let queue = sqs
+        .create_queue()
+        .queue_name("alerts-inbox")
+        .send()
+        .await
+        .unwrap();
+    let queue_url = queue.queue_url().unwrap().to_string();
+    let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:alerts-inbox");
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .unwrap();
+    (topic_arn, queue_url)
+}
+
+/// The SNS envelopes waiting in the queue (SNS → SQS delivery is synchronous in moto).
+pub async fn received(config: &aws_config::SdkConfig, queue_url: &str) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    out.messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect()
+}

@@ -77,11 +77,11 @@ pub async fn collect(clients: &Clients, target: Target<'_>) -> Result<Facts> {
     facts.network.subnets = keep(subnet, &mut facts.gaps).unwrap_or_default();
 
     // A task without an attachment in its record: its service names the subnets.
-    if facts.network.subnets.is_empty() {
-        if let Some(first) = facts.task_subnet_id().map(str::to_string) {
-            facts.network.subnets =
-                keep(subnets(clients, Some(&first)).await, &mut facts.gaps).unwrap_or_default();
-        }
+    if facts.network.subnets.is_empty()
+        && let Some(first) = facts.task_subnet_id().map(str::to_string)
+    {
+        facts.network.subnets =
+            keep(subnets(clients, Some(&first)).await, &mut facts.gaps).unwrap_or_default();
     }
 
     // Round 3: the task's VPC.

@@ -360,10 +360,10 @@ impl Facts {
     /// Whether the task got a public IP: the ENI's association while it exists, else the
     /// service's `assignPublicIp`. `None` when neither is known.
     pub fn task_has_public_ip(&self) -> Option<bool> {
-        if let Some(eni) = &self.network.network_interface {
-            if eni.public_ip.is_some() {
-                return Some(true);
-            }
+        if let Some(eni) = &self.network.network_interface
+            && eni.public_ip.is_some()
+        {
+            return Some(true);
         }
         if let Some(assign) = self.service.as_ref()?.assign_public_ip.as_deref() {
             return Some(assign == "ENABLED");

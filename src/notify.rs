@@ -194,3 +194,99 @@ pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::{healthy_nat, task_default_route};
+    use crate::doctor::diagnose_facts;
+    use serde_json::Value;
+
+    fn broken_report() -> Report {
+        let mut facts = healthy_nat();
+        task_default_route(&mut facts).state = Some("blackhole".into());
+        diagnose_facts(&facts)
+    }
+
+    #[test]
+    fn the_envelope_has_a_string_per_protocol_and_a_default() {
+        let alert = alert(&broken_report(), MESSAGE_LIMIT);
+        let envelope: Value = serde_json::from_str(&alert.message).unwrap();
+        // SNS rejects a JSON-structured message without `default` (the emulator does not).
+        for key in ["default", "email", "https"] {
+            assert!(envelope[key].is_string(), "{key} must be a string");
+        }
+        let report: Value = serde_json::from_str(envelope["default"].as_str().unwrap()).unwrap();
+        assert_eq!(report["rootCause"], "network.default-route");
+        let chatbot: Value = serde_json::from_str(envelope["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chatbot["version"], "1.0");
+        assert_eq!(chatbot["source"], "custom");
+        assert!(
+            chatbot["content"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("network.default-route")
+        );
+        assert!(
+            envelope["email"]
+                .as_str()
+                .unwrap()
+                .contains("ROOT CAUSE [network.default-route]")
+        );
+    }
+
+    #[test]
+    fn the_subject_is_one_short_line() {
+        let mut report = broken_report();
+        report.task.group = Some(format!("service:{}\nsecond-line", "w".repeat(150)));
+        let subject = subject(&report);
+        assert!(subject.chars().count() < 100, "{subject}");
+        assert!(!subject.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn oversized_alerts_drop_the_least_important_findings_never_the_root_cause() {
+        let mut report = broken_report();
+        let filler = report.findings[0].clone();
+        for n in 0..400 {
+            let mut pass = filler.clone();
+            pass.id = format!("filler.pass-{n}");
+            pass.status = Status::Pass;
+            pass.detail = "x".repeat(1_000);
+            report.findings.push(pass);
+        }
+        let mut warn = filler.clone();
+        warn.id = "filler.warn".into();
+        warn.status = Status::Warn;
+        report.findings.push(warn);
+
+        let alert = alert(&report, MESSAGE_LIMIT);
+
+        assert!(alert.message.len() <= MESSAGE_LIMIT);
+        assert!(alert.dropped_findings > 0);
+        let envelope: Value = serde_json::from_str(&alert.message).unwrap();
+        let kept: Report = serde_json::from_str(envelope["default"].as_str().unwrap()).unwrap();
+        assert_eq!(kept.root_cause.as_deref(), Some("network.default-route"));
+        assert!(kept.root_finding().is_some(), "the root cause stays");
+        assert!(
+            kept.findings.iter().any(|f| f.id == "filler.warn"),
+            "warnings go after passes"
+        );
+    }
+
+    #[test]
+    fn routing_attributes_name_cluster_service_category_severity_root() {
+        let attributes = routing_attributes(&broken_report());
+        let get = |name: &str| {
+            attributes
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("cluster"), Some("demo"));
+        assert_eq!(get("service"), Some("web"));
+        assert_eq!(get("category"), Some("network-route"));
+        assert_eq!(get("severity"), Some("critical"));
+        assert_eq!(get("rootCause"), Some("network.default-route"));
+    }
+}

@@ -22,12 +22,17 @@ pub fn redact(text: &str) -> String {
 
 /// The headline: what failed and why, in one line.
 pub fn headline(report: &Report) -> String {
-    match report.root_finding() {
-        Some(root) => format!(
-            "ECS task failed to start: {} ({}) — {}",
+    let cause = report
+        .root_finding()
+        .map(|root| match crate::checks::by_id(&root.id) {
+            Some(check) if root.status == Status::Fail => check.problem.to_string(),
+            _ => format!("unverified: {}", root.title.to_lowercase()),
+        });
+    match cause {
+        Some(cause) => format!(
+            "ECS task failed to start: {} ({}) — {cause}",
             report.workload(),
             report.task.cluster,
-            root.title
         ),
         None => format!(
             "ECS task failed to start: {} ({}) — no configuration fault found",

@@ -154,3 +154,66 @@ fn fit(failure: &Failure, category: Category) -> u8 {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::{healthy_nat, task_default_route};
+    use crate::doctor::diagnose_facts;
+
+    #[test]
+    fn a_healthy_task_has_no_root_cause() {
+        let report = diagnose_facts(&healthy_nat());
+        assert_eq!(report.root_cause, None);
+        assert!(report.findings.iter().all(|f| f.status != Status::Fail));
+    }
+
+    #[test]
+    fn failures_come_first_and_the_first_is_the_root_cause() {
+        let mut facts = healthy_nat();
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        let report = diagnose_facts(&facts);
+        assert_eq!(report.root_cause.as_deref(), Some("network.nat-gateway"));
+        assert_eq!(report.findings[0].id, "network.nat-gateway");
+        let statuses: Vec<Status> = report.findings.iter().map(|f| f.status).collect();
+        let mut sorted = statuses.clone();
+        sorted.sort();
+        assert_eq!(statuses, sorted);
+    }
+
+    #[test]
+    fn a_warning_is_the_suspected_cause_when_nothing_fails() {
+        let mut facts = healthy_nat();
+        task_default_route(&mut facts).target =
+            crate::facts::RouteTarget::TransitGateway("tgw-0".into());
+        let report = diagnose_facts(&facts);
+        assert_eq!(report.root_cause.as_deref(), Some("network.default-route"));
+        assert_eq!(report.root_finding().unwrap().status, Status::Warn);
+    }
+
+    #[test]
+    fn the_finding_naming_the_messages_resource_ranks_first() {
+        let facts = healthy_nat();
+        let failure = crate::reason::classify(
+            "ResourceInitializationError: ... AccessDeniedException: ... is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf because no identity-based policy allows it",
+        );
+        let check = crate::checks::by_id("network.default-route").unwrap();
+        let unrelated = check.fail("unrelated", &["rtb-0"]);
+        let mut named = check.fail(
+            "names the secret",
+            &["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"],
+        );
+        named.id = "named".into();
+        let report = judge(&facts, failure, vec![unrelated, named]);
+        assert_eq!(report.root_cause.as_deref(), Some("named"));
+    }
+
+    #[test]
+    fn presigned_urls_in_the_reason_are_redacted_in_the_report() {
+        let mut facts = healthy_nat();
+        facts.task.stopped_reason = "CannotPullContainerError: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a?X-Amz-Security-Token=SECRET&X-Amz-Signature=abc\"".into();
+        let report = diagnose_facts(&facts);
+        assert!(!report.task.stopped_reason.contains("SECRET"));
+        assert!(!crate::render::text(&report).contains("SECRET"));
+    }
+}

@@ -112,6 +112,8 @@ impl Severity {
 pub struct Check {
     pub id: &'static str,
     pub title: &'static str,
+    /// What is wrong when the check fails, for the alert's headline and subject.
+    pub problem: &'static str,
     pub category: Category,
     pub severity: Severity,
     /// The general fix; a finding may carry a concrete one (the exact CLI command).
@@ -229,3 +231,6 @@ pub fn markdown_table() -> String {
     }
     table
 }
+
+#[cfg(test)]
+pub mod fixtures;

@@ -10,6 +10,7 @@ const ROUTE_DOCS: &str =
 pub const DEFAULT_ROUTE: Check = Check {
     id: "network.default-route",
     title: "Task subnet has a usable default route",
+    problem: "the task subnet has no usable route out of the VPC",
     category: Category::NetworkRoute,
     severity: Severity::Critical,
     remediation: "Add a default route (0.0.0.0/0) to the task subnet's route table: to a NAT gateway in a public subnet for private subnets, or to an internet gateway for public subnets with assignPublicIp=ENABLED. Alternatively give the task VPC endpoints for every service it needs.",
@@ -20,6 +21,7 @@ pub const DEFAULT_ROUTE: Check = Check {
 pub const PUBLIC_IP: Check = Check {
     id: "network.public-ip",
     title: "Task has a public IP where its route is an internet gateway",
+    problem: "the task has no public IP but its subnet routes to an internet gateway",
     category: Category::PublicIp,
     severity: Severity::Critical,
     remediation: "Set assignPublicIp=ENABLED in the service's (or RunTask's) awsvpcConfiguration, or run the task in a private subnet whose default route is a NAT gateway.",
@@ -30,6 +32,7 @@ pub const PUBLIC_IP: Check = Check {
 pub const NAT_GATEWAY: Check = Check {
     id: "network.nat-gateway",
     title: "NAT gateway is available and reaches an internet gateway",
+    problem: "the NAT gateway of the task subnet cannot reach the internet",
     category: Category::NetworkRoute,
     severity: Severity::Critical,
     remediation: "Point the task subnet's default route at an available public NAT gateway that sits in a subnet whose own default route is an internet gateway.",
@@ -41,37 +44,37 @@ pub const NAT_GATEWAY: Check = Check {
 fn task_route_table<'f>(
     check: &Check,
     facts: &'f Facts,
-) -> Result<(&'f str, &'f RouteTable), Finding> {
+) -> Result<(&'f str, &'f RouteTable), Box<Finding>> {
     if !facts.task.is_fargate() {
-        return Err(check.skipped(format!(
+        return Err(Box::new(check.skipped(format!(
             "Skipped: with the {} launch type the container agent pulls images and secrets through the container instance's network, not the task subnet.",
             facts.task.launch_type.as_deref().unwrap_or("EC2")
-        )));
+        ))));
     }
     let Some(subnet) = facts.task_subnet_id() else {
-        return Err(check.skipped(
+        return Err(Box::new(check.skipped(
             "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
-        ));
+        )));
     };
     for call in ["ec2:DescribeSubnets", "ec2:DescribeRouteTables"] {
         if let Some(gap) = facts.gap(call) {
-            return Err(check.skipped_for(gap));
+            return Err(Box::new(check.skipped_for(gap)));
         }
     }
     if facts.network.subnet(subnet).is_none() {
-        return Err(check.fail(
+        return Err(Box::new(check.fail(
             format!(
                 "The task's subnet {subnet} does not exist (any more), so no route can be judged."
             ),
             &[subnet],
-        ));
+        )));
     }
     match facts.network.route_table_for(subnet) {
         Some(table) => Ok((subnet, table)),
-        None => Err(check.fail(
+        None => Err(Box::new(check.fail(
             format!("Subnet {subnet} has no route table: neither an explicit association nor a main table of its VPC was found."),
             &[subnet],
-        )),
+        ))),
     }
 }
 
@@ -86,7 +89,7 @@ fn association(table: &RouteTable, subnet: &str) -> &'static str {
 fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
     let (subnet, table) = match task_route_table(check, facts) {
         Ok(found) => found,
-        Err(finding) => return vec![finding],
+        Err(finding) => return vec![*finding],
     };
     let uses = association(table, subnet);
     let rtb = table.id.as_str();
@@ -168,7 +171,7 @@ fn target_kind(target: &RouteTarget) -> &'static str {
 }
 
 /// The default route's target, when the route is usable.
-fn default_target<'f>(facts: &'f Facts) -> Option<(&'f str, &'f RouteTable, &'f RouteTarget)> {
+fn default_target(facts: &Facts) -> Option<(&str, &RouteTable, &RouteTarget)> {
     let subnet = facts.task_subnet_id()?;
     let table = facts.network.route_table_for(subnet)?;
     let route = table.default_route().filter(|r| !r.is_blackhole())?;
@@ -178,7 +181,7 @@ fn default_target<'f>(facts: &'f Facts) -> Option<(&'f str, &'f RouteTable, &'f 
 fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
     if let Err(skipped) = task_route_table(check, facts) {
         return if skipped.status == super::Status::Skipped {
-            vec![skipped]
+            vec![*skipped]
         } else {
             vec![] // default-route already reports the broken table.
         };
@@ -288,5 +291,219 @@ fn nat_gateway(check: &Check, facts: &Facts) -> Vec<Finding> {
                 )
                 .with_fix(format!("aws ec2 create-route --route-table-id {nat_rtb} --destination-cidr-block 0.0.0.0/0 --gateway-id <the VPC's internet gateway>"))]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::checks::fixtures::*;
+    use crate::facts::{Gap, NetworkInterface};
+
+    fn run(check: &Check, facts: &Facts) -> Vec<Finding> {
+        (check.run)(check, facts)
+    }
+
+    fn only(check: &Check, facts: &Facts) -> Finding {
+        let mut findings = run(check, facts);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        findings.remove(0)
+    }
+
+    #[test]
+    fn a_healthy_nat_path_passes() {
+        let facts = healthy_nat();
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Pass);
+        assert!(
+            run(&PUBLIC_IP, &facts).is_empty(),
+            "no internet gateway on this path"
+        );
+    }
+
+    #[test]
+    fn a_blackhole_default_route_fails_with_the_replace_command() {
+        let mut facts = healthy_nat();
+        task_default_route(&mut facts).state = Some("blackhole".into());
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(finding.detail.contains("blackhole"));
+        assert!(
+            finding
+                .remediation
+                .starts_with("aws ec2 replace-route --route-table-id rtb-0task")
+        );
+        assert!(
+            run(&NAT_GATEWAY, &facts).is_empty(),
+            "the blackhole is the one finding"
+        );
+    }
+
+    #[test]
+    fn a_nat_that_is_pending_or_failed_fails() {
+        for state in ["pending", "failed"] {
+            let mut facts = healthy_nat();
+            facts.network.nat_gateways[0].state = Some(state.into());
+            let finding = only(&NAT_GATEWAY, &facts);
+            assert_eq!(finding.status, Status::Fail);
+            assert!(
+                finding
+                    .detail
+                    .contains(&format!("is {state}, not available")),
+                "{}",
+                finding.detail
+            );
+        }
+    }
+
+    #[test]
+    fn a_private_nat_gateway_fails() {
+        let mut facts = healthy_nat();
+        facts.network.nat_gateways[0].connectivity_type = Some("private".into());
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_missing_nat_gateway_is_a_blackhole() {
+        let mut facts = healthy_nat();
+        facts.network.nat_gateways.clear();
+        let finding = only(&NAT_GATEWAY, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(finding.detail.contains("does not exist"));
+    }
+
+    #[test]
+    fn transit_gateway_and_peering_paths_warn_never_pass() {
+        for target in [
+            RouteTarget::TransitGateway("tgw-0hub".into()),
+            RouteTarget::VpcPeering("pcx-0peer".into()),
+            RouteTarget::VpcEndpoint("vpce-0firewall".into()),
+            RouteTarget::NetworkInterface("eni-0appliance".into()),
+        ] {
+            let mut facts = healthy_nat();
+            let id = target.id().unwrap().to_string();
+            task_default_route(&mut facts).target = target;
+            let finding = only(&DEFAULT_ROUTE, &facts);
+            assert_eq!(finding.status, Status::Warn, "{id}");
+            assert!(
+                finding.detail.contains("cannot verify"),
+                "{}",
+                finding.detail
+            );
+            assert!(finding.resources.contains(&id));
+        }
+    }
+
+    fn public(facts: &mut Facts) {
+        task_default_route(facts).target = RouteTarget::InternetGateway(IGW.into());
+    }
+
+    #[test]
+    fn an_internet_gateway_path_needs_a_public_ip() {
+        let mut facts = healthy_nat();
+        public(&mut facts);
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding
+                .remediation
+                .contains("aws ecs update-service --cluster demo --service web")
+        );
+
+        facts.service.as_mut().unwrap().assign_public_ip = Some("ENABLED".into());
+        assert_eq!(only(&PUBLIC_IP, &facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn the_enis_public_ip_counts_while_the_eni_exists() {
+        let mut facts = healthy_nat();
+        public(&mut facts);
+        facts.service = None;
+        facts.task.group = Some("family:web".into());
+        facts.network.network_interface = Some(NetworkInterface {
+            id: "eni-0task".into(),
+            public_ip: Some("3.3.3.3".into()),
+            ..NetworkInterface::default()
+        });
+        assert_eq!(only(&PUBLIC_IP, &facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_deleted_eni_of_a_standalone_task_leaves_the_public_ip_unknown() {
+        let mut facts = healthy_nat();
+        public(&mut facts);
+        facts.service = None;
+        facts.task.group = Some("family:web".into());
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Warn);
+        assert!(finding.detail.contains("is unknown"));
+    }
+
+    #[test]
+    fn a_detached_internet_gateway_fails() {
+        let mut facts = healthy_nat();
+        public(&mut facts);
+        facts.network.internet_gateways.clear();
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding
+                .remediation
+                .starts_with("aws ec2 attach-internet-gateway")
+        );
+    }
+
+    #[test]
+    fn the_main_table_serves_a_subnet_without_association() {
+        let mut facts = healthy_nat();
+        facts.network.route_tables[0].subnet_ids.clear();
+        // The main table is the public one: the task now routes to the internet gateway.
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert!(
+            finding
+                .detail
+                .contains("the VPC's main route table rtb-0public"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn a_failed_read_skips_with_the_reason() {
+        let mut facts = healthy_nat();
+        facts.gaps.push(Gap {
+            call: "ec2:DescribeRouteTables".into(),
+            reason: "the doctor's role may not call ec2:DescribeRouteTables".into(),
+        });
+        facts.network.route_tables.clear();
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Skipped);
+        assert!(
+            finding
+                .detail
+                .contains("may not call ec2:DescribeRouteTables")
+        );
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Skipped);
+    }
+
+    #[test]
+    fn the_ec2_launch_type_skips_the_subnet_checks() {
+        let mut facts = healthy_nat();
+        facts.task.launch_type = Some("EC2".into());
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Skipped);
+        assert!(run(&NAT_GATEWAY, &facts).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_subnet_is_said_not_guessed() {
+        let mut facts = healthy_nat();
+        facts.task.attachment = None;
+        facts.service = None;
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Skipped);
+        assert!(finding.detail.contains("subnet is unknown"));
     }
 }

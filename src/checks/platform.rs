@@ -6,6 +6,7 @@ use crate::facts::Facts;
 pub const LAUNCH_TYPE: Check = Check {
     id: "platform.launch-type",
     title: "Launch type and platform version decide which checks apply",
+    problem: "the launch type or platform version changes what applies",
     category: Category::Platform,
     severity: Severity::Low,
     remediation: "Nothing to fix here; it says which network checks apply to this task.",
@@ -44,19 +45,10 @@ fn is_before_1_4(version: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn versions_before_1_4() {
-        assert!(super::is_before_1_4("1.3.0"));
-        assert!(!super::is_before_1_4("1.4.0"));
-        assert!(!super::is_before_1_4("LATEST"));
-    }
-}
-
 pub const TASK_RECORD: Check = Check {
     id: "platform.task-record",
     title: "DescribeTasks still knows the task",
+    problem: "DescribeTasks no longer knows the task",
     category: Category::Platform,
     severity: Severity::Low,
     remediation: "Nothing to fix: ECS forgets stopped tasks about an hour after they stop. Deliver events sooner (check the rule's dead-letter queue and retry policy) to diagnose from the live record.",
@@ -79,5 +71,15 @@ fn task_record(check: &Check, facts: &Facts) -> Vec<Finding> {
                 &[task],
             )]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_before_1_4() {
+        assert!(super::is_before_1_4("1.3.0"));
+        assert!(!super::is_before_1_4("1.4.0"));
+        assert!(!super::is_before_1_4("LATEST"));
     }
 }

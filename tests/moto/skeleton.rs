@@ -234,7 +234,7 @@ async fn cli_diagnoses_and_publishes_through_the_same_path() {
     let text = String::from_utf8(by_name.stdout).unwrap();
     let first_lines: Vec<&str> = text.lines().take(3).collect();
     assert!(
-        first_lines[0].contains("Task subnet has a usable default route"),
+        first_lines[0].contains("the task subnet has no usable route out of the VPC"),
         "{text}"
     );
     assert!(
@@ -304,5 +304,88 @@ async fn cli_gives_one_line_errors_for_unusable_input() {
     assert!(
         stderr.starts_with("ecs-task-doctor: event /dev/null: not JSON"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_report_topic_carries_attributes_that_filter_policies_route_on() {
+    let _moto = moto().await;
+    let world = build(Egress::None, "ecs-task-stopped-secrets-network.json").await;
+    let sns = aws_sdk_sns::Client::new(&world.config);
+    let sqs = aws_sdk_sqs::Client::new(&world.config);
+    let topic = sns.create_topic().name("reports").send().await.unwrap();
+    let report_topic = topic.topic_arn().unwrap().to_string();
+    let mut inboxes = Vec::new();
+    for (queue, category) in [
+        ("network-team", "network-route"),
+        ("iam-team", "iam-permission"),
+    ] {
+        let url = sqs
+            .create_queue()
+            .queue_name(queue)
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let subscription = sns
+            .subscribe()
+            .topic_arn(&report_topic)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:123456789012:{queue}"))
+            .attributes("RawMessageDelivery", "true")
+            .attributes(
+                "FilterPolicy",
+                serde_json::json!({ "category": [category] }).to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(subscription.subscription_arn().is_some());
+        inboxes.push(url);
+    }
+    let doctor = Doctor::new(ClientCache::new(world.config.clone()));
+    let topics = Topics {
+        alert: world.topic_arn.clone(),
+        report: Some(report_topic),
+    };
+
+    doctor
+        .handle_event(world.event.clone(), topics)
+        .await
+        .unwrap();
+
+    let network = sqs
+        .receive_message()
+        .queue_url(&inboxes[0])
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(network.messages().len(), 1);
+    let message = &network.messages()[0];
+    let report: Value = serde_json::from_str(message.body().unwrap()).unwrap();
+    assert_eq!(report["rootCause"], "network.default-route");
+    let attributes = message.message_attributes().unwrap();
+    let attribute = |name: &str| attributes[name].string_value().unwrap().to_string();
+    assert_eq!(attribute("cluster"), "demo");
+    assert_eq!(attribute("service"), "web");
+    assert_eq!(attribute("severity"), "critical");
+    assert_eq!(attribute("rootCause"), "network.default-route");
+    let iam = sqs
+        .receive_message()
+        .queue_url(&inboxes[1])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        iam.messages().is_empty(),
+        "the filter policy keeps other categories out"
+    );
+    assert_eq!(
+        received(&world.config, &world.queue_url).await.len(),
+        1,
+        "the alert went out too"
     );
 }

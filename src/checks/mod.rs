@@ -214,22 +214,61 @@ pub fn by_id(id: &str) -> Option<&'static Check> {
     ALL.iter().copied().find(|check| check.id == id)
 }
 
-/// The README's finding table: id, what it checks, category, severity, fix.
+impl Check {
+    /// The file that holds the check: ids are `<area>.<name>`, one file per area.
+    pub fn source_file(&self) -> String {
+        let area = self.id.split('.').next().unwrap_or_default();
+        format!("src/checks/{area}.rs")
+    }
+}
+
+/// The README's finding table: id, what it checks, category, severity, fix, code.
 pub fn markdown_table() -> String {
     let mut table = String::from(
-        "| id | what it checks | category | severity | fix |\n|---|---|---|---|---|\n",
+        "| id | what it checks | category | severity | fix | code |\n|---|---|---|---|---|---|\n",
     );
     for check in ALL {
         table.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | [{}]({}) |\n",
             check.id,
             check.title,
             check.category.as_str(),
             check.severity.as_str(),
-            check.remediation
+            check.remediation,
+            check.source_file(),
+            check.source_file(),
         ));
     }
     table
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_holds_the_current_finding_table() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's finding table is stale: paste `cargo run -- checks` into it"
+        );
+    }
+
+    #[test]
+    fn every_check_lives_in_the_file_its_id_names() {
+        let mut ids = std::collections::BTreeSet::new();
+        for check in ALL {
+            assert!(ids.insert(check.id), "duplicate id {}", check.id);
+            let path = format!("{}/{}", env!("CARGO_MANIFEST_DIR"), check.source_file());
+            let source = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                source.contains(&format!("id: \"{}\"", check.id)),
+                "{} is not in {path}",
+                check.id
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ TOOLS ?= .venv-tools
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: demo test lint build deploy venv clean
+.PHONY: demo test lint build deploy venv clean readme
 
 ## Python venv with the local AWS emulator (moto server) and cfn-lint, from PyPI.
 $(VENV)/.installed: requirements-dev.txt
@@ -50,3 +50,8 @@ deploy: build
 clean:
 	cargo clean
 	rm -rf $(VENV) $(TOOLS) .aws-sam
+
+## Regenerates the README's finding table from the checks' metadata.
+readme:
+	cargo run --quiet -- checks > target/checks.md
+	python3 scripts/readme_table.py README.md target/checks.md

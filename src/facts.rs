@@ -167,9 +167,33 @@ pub struct Network {
     /// Internet gateways attached to the task's VPC.
     #[serde(default)]
     pub internet_gateways: Vec<String>,
+    pub vpc: Option<Vpc>,
+    /// Every security group of the task's VPC.
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroup>,
+    /// Every network ACL of the task's VPC.
+    #[serde(default)]
+    pub network_acls: Vec<NetworkAcl>,
+    /// Every VPC endpoint of the task's VPC.
+    #[serde(default)]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    /// The region's S3 prefix list (`com.amazonaws.REGION.s3`) and its CIDRs.
+    pub s3_prefix_list: Option<PrefixList>,
 }
 
 impl Network {
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.security_groups.iter().find(|g| g.id == id)
+    }
+
+    /// The network ACL of a subnet: its association, else the VPC's default ACL.
+    pub fn network_acl_for(&self, subnet_id: &str) -> Option<&NetworkAcl> {
+        self.network_acls
+            .iter()
+            .find(|a| a.subnet_ids.iter().any(|s| s == subnet_id))
+            .or_else(|| self.network_acls.iter().find(|a| a.is_default))
+    }
+
     pub fn subnet(&self, id: &str) -> Option<&Subnet> {
         self.subnets.iter().find(|s| s.id == id)
     }
@@ -324,6 +348,116 @@ pub struct NatGateway {
     pub state: Option<String>,
     /// `public` or `private`; absent means public (the emulator omits it).
     pub connectivity_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Vpc {
+    pub id: String,
+    #[serde(default)]
+    pub cidrs: Vec<Ipv4Net>,
+    pub enable_dns_support: Option<bool>,
+    pub enable_dns_hostnames: Option<bool>,
+    pub dhcp_options_id: Option<String>,
+    /// `domain-name-servers` of the DHCP options set; empty when unknown.
+    #[serde(default)]
+    pub dns_servers: Vec<String>,
+}
+
+impl Vpc {
+    /// DNS servers other than the VPC's own resolver, if the DHCP options name any.
+    pub fn custom_dns_servers(&self) -> Vec<&str> {
+        self.dns_servers
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "AmazonProvidedDNS")
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub ingress: Vec<SecurityGroupRule>,
+    #[serde(default)]
+    pub egress: Vec<SecurityGroupRule>,
+}
+
+/// One permission of a security group: a protocol and port range, and the peers it names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupRule {
+    /// `-1` (all), `tcp`, `udp`, `icmp`, or a protocol number.
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    #[serde(default)]
+    pub cidrs: Vec<Ipv4Net>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub prefix_lists: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkAcl {
+    pub id: String,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub entries: Vec<NetworkAclEntry>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkAclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    /// `-1` (all) or a protocol number: `6` TCP, `17` UDP.
+    pub protocol: String,
+    pub allow: bool,
+    /// IPv4 entries only; IPv6 entries are left out.
+    pub cidr: Ipv4Net,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcEndpoint {
+    pub id: String,
+    /// `com.amazonaws.us-east-1.secretsmanager`.
+    pub service_name: String,
+    /// `Interface`, `Gateway` or `GatewayLoadBalancer`.
+    pub kind: String,
+    /// `available`, `pendingAcceptance`, `pending`, `deleting`, `rejected`, `failed`, …
+    pub state: Option<String>,
+    #[serde(default)]
+    pub private_dns_enabled: bool,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    #[serde(default)]
+    pub route_table_ids: Vec<String>,
+    /// The endpoint policy document (JSON), if it has one.
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrefixList {
+    pub id: String,
+    pub name: String,
+    /// Empty when the entries could not be read.
+    #[serde(default)]
+    pub cidrs: Vec<Ipv4Net>,
 }
 
 /// A read that failed, and why.

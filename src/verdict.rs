@@ -126,31 +126,34 @@ fn fit(failure: &Failure, category: Category) -> u8 {
     };
     match failure.error {
         // `signal: killed`, timeouts and unclassified messages are usually the network path.
+        // In the order the hops come on the path: route, name resolution, endpoint, security
+        // groups, network ACLs.
         ErrorKind::Network | ErrorKind::Unknown | ErrorKind::Throttled => match category {
             NetworkRoute | PublicIp => 0,
-            VpcEndpoint => 1,
-            SecurityGroup | Nacl => 2,
-            Dns => 3,
-            c if c == reference => 4,
-            _ => 5,
+            Dns => 1,
+            VpcEndpoint => 2,
+            SecurityGroup => 3,
+            Nacl => 4,
+            c if c == reference => 5,
+            _ => 6,
         },
         ErrorKind::AccessDenied => match category {
             IamPermission | IamRole => 0,
             Kms => 1,
             c if c == reference => 2,
             VpcEndpoint => 3,
-            _ => 5,
+            _ => 6,
         },
         ErrorKind::Kms => match category {
             Kms => 0,
             IamPermission => 1,
             c if c == reference => 2,
-            _ => 5,
+            _ => 6,
         },
         ErrorKind::NotFound | ErrorKind::InvalidReference => match category {
             c if c == reference => 0,
             IamPermission => 2,
-            _ => 5,
+            _ => 6,
         },
     }
 }

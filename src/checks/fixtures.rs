@@ -86,9 +86,166 @@ pub fn healthy_nat() -> Facts {
                 connectivity_type: Some("public".into()),
             }],
             internet_gateways: vec![IGW.into()],
+            vpc: Some(Vpc {
+                id: "vpc-0main".into(),
+                cidrs: vec!["10.0.0.0/16".parse().unwrap()],
+                enable_dns_support: Some(true),
+                enable_dns_hostnames: Some(true),
+                dhcp_options_id: Some("dopt-0main".into()),
+                dns_servers: vec!["AmazonProvidedDNS".into()],
+            }),
+            security_groups: vec![
+                SecurityGroup {
+                    id: "sg-0task".into(),
+                    name: "web-task".into(),
+                    ingress: vec![],
+                    egress: vec![all_traffic()],
+                },
+                SecurityGroup {
+                    id: "sg-0default".into(),
+                    name: "default".into(),
+                    ingress: vec![SecurityGroupRule {
+                        groups: vec!["sg-0default".into()],
+                        ..all_traffic()
+                    }],
+                    egress: vec![all_traffic()],
+                },
+            ],
+            network_acls: vec![NetworkAcl {
+                id: "acl-0default".into(),
+                is_default: true,
+                subnet_ids: vec![],
+                entries: [true, false]
+                    .into_iter()
+                    .flat_map(|egress| {
+                        [(100, true), (32767, false)].map(|(rule_number, allow)| NetworkAclEntry {
+                            rule_number,
+                            egress,
+                            protocol: "-1".into(),
+                            allow,
+                            cidr: "0.0.0.0/0".parse().unwrap(),
+                            from_port: None,
+                            to_port: None,
+                        })
+                    })
+                    .collect(),
+            }],
+            vpc_endpoints: vec![],
+            s3_prefix_list: Some(PrefixList {
+                id: S3_LIST.into(),
+                name: "com.amazonaws.us-east-1.s3".into(),
+                cidrs: vec!["52.216.0.0/15".parse().unwrap(), "3.5.0.0/19".parse().unwrap()],
+            }),
         },
         gaps: vec![],
     }
+}
+
+pub const S3_LIST: &str = "pl-63a5400a";
+
+pub fn all_traffic() -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: "-1".into(),
+        cidrs: vec!["0.0.0.0/0".parse().unwrap()],
+        ..SecurityGroupRule::default()
+    }
+}
+
+/// A task definition with a private ECR image, a Secrets Manager secret and awslogs, so the
+/// task needs ecr.api, ecr.dkr, s3, secretsmanager and logs in us-east-1.
+pub fn with_task_definition(mut facts: Facts) -> Facts {
+    facts.task_definition = Some(TaskDefinition {
+        arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3".into(),
+        family: "web".into(),
+        revision: 3,
+        execution_role_arn: Some("arn:aws:iam::123456789012:role/web-execution".into()),
+        containers: vec![Container {
+            name: "web".into(),
+            image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into(),
+            secrets: vec![SecretRef {
+                name: "DB_PASSWORD".into(),
+                value_from: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
+            }],
+            log_driver: Some("awslogs".into()),
+            awslogs_options: [("awslogs-group".to_string(), "/ecs/web".to_string())].into(),
+            ..Container::default()
+        }],
+        ..TaskDefinition::default()
+    });
+    facts
+}
+
+pub const ENDPOINT_SUBNET: &str = "subnet-0endpoints";
+
+/// The task's VPC designed around endpoints: no default route, interface endpoints for every
+/// service (in their own subnet, with their own security group that admits the task's) and
+/// the S3 gateway endpoint on the task's route table.
+pub fn endpoints_design() -> Facts {
+    let mut facts = with_task_definition(healthy_nat());
+    let network = &mut facts.network;
+    network.route_tables[0]
+        .routes
+        .retain(|r| r.destination_cidr.as_deref() != Some("0.0.0.0/0"));
+    network.route_tables[0].routes.push(Route {
+        destination_cidr: None,
+        destination_prefix_list: Some(S3_LIST.into()),
+        target: RouteTarget::VpcEndpoint("vpce-0s3".into()),
+        state: Some("active".into()),
+    });
+    network.nat_gateways.clear();
+    network.subnets.push(Subnet {
+        id: ENDPOINT_SUBNET.into(),
+        vpc_id: "vpc-0main".into(),
+        cidr: "10.0.9.0/24".parse().ok(),
+        availability_zone: Some("us-east-1a".into()),
+        map_public_ip_on_launch: false,
+    });
+    network.security_groups.push(SecurityGroup {
+        id: "sg-0endpoints".into(),
+        name: "endpoints".into(),
+        ingress: vec![SecurityGroupRule {
+            protocol: "tcp".into(),
+            from_port: Some(443),
+            to_port: Some(443),
+            groups: vec!["sg-0task".into()],
+            ..SecurityGroupRule::default()
+        }],
+        egress: vec![all_traffic()],
+    });
+    for service in ["ecr.api", "ecr.dkr", "secretsmanager", "logs"] {
+        network.vpc_endpoints.push(VpcEndpoint {
+            id: format!("vpce-0{}", service.replace('.', "")),
+            service_name: format!("com.amazonaws.us-east-1.{service}"),
+            kind: "Interface".into(),
+            state: Some("available".into()),
+            private_dns_enabled: true,
+            subnet_ids: vec![ENDPOINT_SUBNET.into()],
+            security_groups: vec!["sg-0endpoints".into()],
+            route_table_ids: vec![],
+            policy: None,
+        });
+    }
+    network.vpc_endpoints.push(VpcEndpoint {
+        id: "vpce-0s3".into(),
+        service_name: "com.amazonaws.us-east-1.s3".into(),
+        kind: "Gateway".into(),
+        state: Some("available".into()),
+        private_dns_enabled: false,
+        subnet_ids: vec![],
+        security_groups: vec![],
+        route_table_ids: vec![TASK_TABLE.into()],
+        policy: None,
+    });
+    facts
+}
+
+pub fn endpoint_mut<'f>(facts: &'f mut Facts, id: &str) -> &'f mut VpcEndpoint {
+    facts
+        .network
+        .vpc_endpoints
+        .iter_mut()
+        .find(|e| e.id == id)
+        .expect("fixture endpoint")
 }
 
 /// The task's default route, to change it.

@@ -1,7 +1,8 @@
 //! Network path from the task's subnet to the internet: route table, default route, internet
 //! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
 
-use super::{Category, Check, Finding, Severity};
+use super::path::{self, Destination, InternetWhy, Need, Path};
+use super::{Category, Check, Finding, Severity, Status};
 use crate::facts::{Facts, RouteTable, RouteTarget};
 
 const ROUTE_DOCS: &str =
@@ -39,6 +40,147 @@ pub const NAT_GATEWAY: Check = Check {
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html",
     run: nat_gateway,
 };
+
+pub const PATHS: Check = Check {
+    id: "network.paths",
+    title: "The path the task takes to each service it needs",
+    problem: "the task's paths to its services",
+    category: Category::NetworkRoute,
+    severity: Severity::Low,
+    remediation: "Nothing to fix here; the other network findings judge each hop of these paths.",
+    docs: ROUTE_DOCS,
+    run: paths,
+};
+
+fn paths(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let plan = path::plan(facts);
+    if plan.is_empty() {
+        return vec![check.skipped(match facts.gap("ecs:DescribeTaskDefinition") {
+            Some(gap) => format!("Skipped: the services the task needs are unknown: the doctor could not call {} ({}).", gap.call, gap.reason),
+            None => "Skipped: the task definition is unknown, so the services the task needs are too.".into(),
+        })];
+    }
+    let lines: Vec<String> = plan
+        .iter()
+        .map(|(need, path)| match path {
+            Path::InterfaceEndpoint(e) => {
+                format!("{} through interface endpoint {}", need.destination, e.id)
+            }
+            Path::GatewayEndpoint(e) => {
+                format!("{} through gateway endpoint {}", need.destination, e.id)
+            }
+            Path::Internet { why } => format!(
+                "{} through the subnet's default route ({})",
+                need.destination,
+                why.describe()
+            ),
+        })
+        .collect();
+    vec![check.info(
+        format!("Task {} reaches: {}.", facts.task.id(), lines.join("; ")),
+        &[],
+    )]
+}
+
+/// What the task reaches through the internet, and why not through an endpoint.
+pub(super) fn internet_needs(facts: &Facts) -> Vec<(Need, InternetWhy)> {
+    path::plan(facts)
+        .into_iter()
+        .filter_map(|(need, path)| match path {
+            Path::Internet { why } => Some((need, why)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the task needs the internet path; when its task definition is unknown, it may.
+fn internet_needed(facts: &Facts) -> bool {
+    facts.task_definition.is_none() || !internet_needs(facts).is_empty()
+}
+
+/// Whether the internet path works (route, public IP or NAT): `None` when it cannot be told.
+pub(super) fn internet_usable(facts: &Facts) -> Option<bool> {
+    let hops = [
+        default_route_hop(&DEFAULT_ROUTE, facts),
+        public_ip_hop(&PUBLIC_IP, facts),
+        nat_gateway_hop(&NAT_GATEWAY, facts),
+    ]
+    .concat();
+    if hops.iter().any(|f| f.status == Status::Fail) {
+        Some(false)
+    } else if hops
+        .iter()
+        .any(|f| matches!(f.status, Status::Warn | Status::Skipped))
+    {
+        None
+    } else {
+        Some(true)
+    }
+}
+
+fn listing(needs: &[(Need, InternetWhy)]) -> String {
+    needs
+        .iter()
+        .map(|(need, why)| {
+            format!(
+                "{} ({}; for {})",
+                need.destination,
+                why.describe(),
+                need.reasons.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let needs = internet_needs(facts);
+    if !internet_needed(facts) {
+        let plan = path::plan(facts);
+        let served: Vec<String> = plan
+            .iter()
+            .map(|(need, _)| need.destination.to_string())
+            .collect();
+        return vec![check.pass(
+            format!("Task {} reaches every service it needs through VPC endpoints ({}), so the subnet's default route is not on its path.", facts.task.id(), served.join(", ")),
+            &[],
+        )];
+    }
+    let mut findings = default_route_hop(check, facts);
+    for finding in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+        let endpoints_only = !needs.is_empty()
+            && needs.iter().all(|(need, why)| {
+                matches!(need.destination, Destination::Aws { .. })
+                    && matches!(why, InternetWhy::NoEndpoint | InternetWhy::PrivateDnsOff)
+            });
+        if endpoints_only && path::endpoints_are_the_design(&path::plan(facts)) {
+            finding.status = Status::Info;
+            finding.detail.push_str(" This VPC reaches AWS through VPC endpoints, so the endpoints it lacks or cannot resolve (endpoint.missing, endpoint.private-dns) are the fault, not the route.");
+        } else if !needs.is_empty() {
+            finding.detail.push_str(&format!(
+                " The task needs the internet for: {}.",
+                listing(&needs)
+            ));
+        }
+    }
+    findings
+}
+
+fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
+    if internet_needed(facts) {
+        public_ip_hop(check, facts)
+    } else {
+        vec![]
+    }
+}
+
+fn nat_gateway(check: &Check, facts: &Facts) -> Vec<Finding> {
+    if internet_needed(facts) {
+        nat_gateway_hop(check, facts)
+    } else {
+        vec![]
+    }
+}
 
 /// The task subnet's route table, or the finding that says why it cannot be judged.
 fn task_route_table<'f>(
@@ -86,7 +228,7 @@ fn association(table: &RouteTable, subnet: &str) -> &'static str {
     }
 }
 
-fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let (subnet, table) = match task_route_table(check, facts) {
         Ok(found) => found,
         Err(finding) => return vec![*finding],
@@ -178,9 +320,9 @@ fn default_target(facts: &Facts) -> Option<(&str, &RouteTable, &RouteTarget)> {
     Some((subnet, table, &route.target))
 }
 
-fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     if let Err(skipped) = task_route_table(check, facts) {
-        return if skipped.status == super::Status::Skipped {
+        return if skipped.status == Status::Skipped {
             vec![*skipped]
         } else {
             vec![] // default-route already reports the broken table.
@@ -225,7 +367,7 @@ fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
 }
 
-fn nat_gateway(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, table, RouteTarget::NatGateway(nat_id))) = default_target(facts) else {
         return vec![];
     };

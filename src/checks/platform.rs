@@ -37,7 +37,7 @@ fn launch_type(check: &Check, facts: &Facts) -> Vec<Finding> {
 }
 
 /// `1.3.0` and older; `LATEST` and unparsable versions count as current.
-fn is_before_1_4(version: &str) -> bool {
+pub(super) fn is_before_1_4(version: &str) -> bool {
     let mut parts = version.split('.').map(|p| p.parse::<u32>());
     match (parts.next(), parts.next()) {
         (Some(Ok(major)), Some(Ok(minor))) => (major, minor) < (1, 4),

@@ -2,6 +2,7 @@
 //! handler and as the CLI, reading back what it published through an SQS subscription.
 
 mod network;
+mod paths;
 mod rule_pattern;
 mod skeleton;
 mod support;

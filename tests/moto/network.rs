@@ -8,7 +8,7 @@ use ecs_task_doctor::doctor::Doctor;
 use ecs_task_doctor::event::{Intake, intake};
 use ecs_task_doctor::verdict::Report;
 
-async fn diagnose(world: &World) -> Report {
+pub async fn diagnose(world: &World) -> Report {
     let Intake::Diagnose(task) = intake(world.event.clone()).unwrap() else {
         panic!("the world's event is not diagnosable")
     };

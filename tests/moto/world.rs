@@ -2,10 +2,12 @@
 //! a service whose task runs in the private subnet, and an SNS topic read back through SQS.
 
 use super::support::{ACCOUNT, REGION, config};
-use aws_sdk_ec2::types::{AttributeBooleanValue, DomainType};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, DomainType, IpPermission, UserIdGroupPair, VpcEndpointType,
+};
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType,
-    NetworkConfiguration, NetworkMode, Secret,
+    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, Secret,
 };
 use serde_json::Value;
 
@@ -19,7 +21,14 @@ pub enum Egress {
     /// A NAT gateway in the public subnet; `nat_routed` says whether that subnet reaches the
     /// internet gateway.
     Nat { nat_routed: bool },
+    /// No default route: interface endpoints (ecr.api, ecr.dkr, secretsmanager, logs) with
+    /// private DNS in their own subnet, whose security group admits the task's, and the S3
+    /// gateway endpoint on the task's route table.
+    Endpoints,
 }
+
+/// The interface endpoints of an `Egress::Endpoints` world.
+pub const INTERFACE_SERVICES: [&str; 4] = ["ecr.api", "ecr.dkr", "secretsmanager", "logs"];
 
 pub struct World {
     pub config: aws_config::SdkConfig,
@@ -29,6 +38,9 @@ pub struct World {
     pub private_table: String,
     pub security_group: String,
     pub nat: Option<String>,
+    pub endpoint_security_group: Option<String>,
+    /// Endpoint ids by service suffix (`secretsmanager`, `s3`).
+    pub endpoints: std::collections::BTreeMap<String, String>,
     pub task_arn: String,
     /// The "ECS Task State Change" event for the stopped task.
     pub event: Value,
@@ -88,6 +100,16 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         .send()
         .await
         .unwrap();
+
+    let sg = ec2
+        .create_security_group()
+        .group_name("web-task")
+        .description("web task")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let security_group = sg.group_id().unwrap().to_string();
 
     let table = |subnet: String| {
         let ec2 = ec2.clone();
@@ -153,16 +175,6 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         nat = Some(id);
     }
 
-    let sg = ec2
-        .create_security_group()
-        .group_name("web-task")
-        .description("web task")
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap();
-    let security_group = sg.group_id().unwrap().to_string();
-
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     let secret = secrets
         .create_secret()
@@ -172,6 +184,74 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         .await
         .unwrap();
     let secret_arn = secret.arn().unwrap().to_string();
+
+    let mut endpoints = std::collections::BTreeMap::new();
+    let mut endpoint_security_group = None;
+    if egress == Egress::Endpoints {
+        let endpoint_subnet = subnet("10.0.2.0/24").await;
+        let group = ec2
+            .create_security_group()
+            .group_name("endpoints")
+            .description("interface endpoints")
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .unwrap();
+        let group = group.group_id().unwrap().to_string();
+        ec2.authorize_security_group_ingress()
+            .group_id(&group)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(443)
+                    .to_port(443)
+                    .user_id_group_pairs(
+                        UserIdGroupPair::builder().group_id(&security_group).build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for service in INTERFACE_SERVICES {
+            let out = ec2
+                .create_vpc_endpoint()
+                .vpc_id(&vpc)
+                .vpc_endpoint_type(VpcEndpointType::Interface)
+                .service_name(format!("com.amazonaws.{REGION}.{service}"))
+                .subnet_ids(&endpoint_subnet)
+                .security_group_ids(&group)
+                .private_dns_enabled(true)
+                .send()
+                .await
+                .unwrap();
+            let id = out
+                .vpc_endpoint()
+                .unwrap()
+                .vpc_endpoint_id()
+                .unwrap()
+                .to_string();
+            endpoints.insert(service.to_string(), id);
+        }
+        let out = ec2
+            .create_vpc_endpoint()
+            .vpc_id(&vpc)
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .service_name(format!("com.amazonaws.{REGION}.s3"))
+            .route_table_ids(&private_table)
+            .send()
+            .await
+            .unwrap();
+        endpoints.insert(
+            "s3".into(),
+            out.vpc_endpoint()
+                .unwrap()
+                .vpc_endpoint_id()
+                .unwrap()
+                .to_string(),
+        );
+        endpoint_security_group = Some(group);
+    }
 
     let (task_subnet, assign) = match egress {
         Egress::InternetGateway { assign_public_ip } => (
@@ -216,6 +296,15 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
                 ))
                 // moto needs container-level memory even on Fargate.
                 .memory(512)
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", "/ecs/web")
+                        .options("awslogs-region", REGION)
+                        .options("awslogs-stream-prefix", "web")
+                        .build()
+                        .unwrap(),
+                )
                 .secrets(
                     Secret::builder()
                         .name("DB_PASSWORD")
@@ -310,6 +399,8 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         private_table,
         security_group,
         nat,
+        endpoint_security_group,
+        endpoints,
         task_arn,
         event,
         topic_arn,

@@ -1,0 +1,354 @@
+//! Which services the task needs at start, from its task definition, and the path each one
+//! takes from the task subnet: an interface endpoint, the S3 gateway endpoint, or the
+//! internet (through the subnet's default route). Not a check itself: the network checks
+//! judge the hops of these paths.
+
+use crate::event::ArnParts;
+use crate::facts::{Facts, RouteTable, VpcEndpoint};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An AWS service the Fargate agent calls for the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AwsService {
+    EcrApi,
+    EcrDkr,
+    S3,
+    SecretsManager,
+    Ssm,
+    Logs,
+}
+
+impl AwsService {
+    /// The endpoint service suffix: `com.amazonaws.REGION.<this>`.
+    pub fn endpoint_suffix(self) -> &'static str {
+        match self {
+            AwsService::EcrApi => "ecr.api",
+            AwsService::EcrDkr => "ecr.dkr",
+            AwsService::S3 => "s3",
+            AwsService::SecretsManager => "secretsmanager",
+            AwsService::Ssm => "ssm",
+            AwsService::Logs => "logs",
+        }
+    }
+
+    /// The calls the agent makes, for the endpoint policy.
+    pub fn actions(self) -> &'static [&'static str] {
+        match self {
+            AwsService::EcrApi => &["ecr:GetAuthorizationToken", "ecr:BatchGetImage"],
+            AwsService::EcrDkr => &[
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+            ],
+            AwsService::S3 => &["s3:GetObject"],
+            AwsService::SecretsManager => &["secretsmanager:GetSecretValue"],
+            AwsService::Ssm => &["ssm:GetParameters"],
+            AwsService::Logs => &["logs:CreateLogStream", "logs:PutLogEvents"],
+        }
+    }
+}
+
+/// Where the task must connect.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Destination {
+    Aws {
+        service: AwsService,
+        region: String,
+    },
+    /// A registry outside AWS (or public.ecr.aws): only the internet reaches it.
+    Registry(String),
+}
+
+impl Destination {
+    pub fn endpoint_service_name(&self) -> Option<String> {
+        match self {
+            Destination::Aws { service, region } => Some(format!(
+                "com.amazonaws.{region}.{}",
+                service.endpoint_suffix()
+            )),
+            Destination::Registry(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Aws { .. } => {
+                f.write_str(self.endpoint_service_name().as_deref().unwrap_or_default())
+            }
+            Destination::Registry(host) => write!(f, "registry {host}"),
+        }
+    }
+}
+
+/// A destination and why the task needs it (`secret DB_PASSWORD of container web`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub destination: Destination,
+    pub reasons: Vec<String>,
+}
+
+/// How the task subnet reaches a destination.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Path<'f> {
+    InterfaceEndpoint(&'f VpcEndpoint),
+    GatewayEndpoint(&'f VpcEndpoint),
+    /// Through the default route; `why` says why not an endpoint.
+    Internet {
+        why: InternetWhy,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InternetWhy {
+    NoEndpoint,
+    /// An endpoint exists but with private DNS off, so the service's name resolves to its
+    /// public addresses.
+    PrivateDnsOff,
+    /// Endpoints serve only their own region.
+    OtherRegion,
+    NotAws,
+}
+
+impl InternetWhy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            InternetWhy::NoEndpoint => "no VPC endpoint for it",
+            InternetWhy::PrivateDnsOff => "its endpoint has private DNS off",
+            InternetWhy::OtherRegion => "it is in another region, which no endpoint serves",
+            InternetWhy::NotAws => "it is outside AWS",
+        }
+    }
+}
+
+/// The services the task needs at start, each once, with every reason.
+pub fn needs(facts: &Facts) -> Vec<Need> {
+    let Some(definition) = &facts.task_definition else {
+        return vec![];
+    };
+    let region = facts.task.region.as_str();
+    let mut needs: BTreeMap<Destination, Vec<String>> = BTreeMap::new();
+    let mut add = |destination: Destination, reason: String| {
+        needs.entry(destination).or_default().push(reason);
+    };
+    let aws = |service, region: &str| Destination::Aws {
+        service,
+        region: region.to_string(),
+    };
+    for container in &definition.containers {
+        let name = &container.name;
+        match image_registry(&container.image) {
+            Registry::Ecr { region: ecr_region } => {
+                for service in [AwsService::EcrApi, AwsService::EcrDkr, AwsService::S3] {
+                    add(
+                        aws(service, &ecr_region),
+                        format!("image {} of container {name}", container.image),
+                    );
+                }
+            }
+            Registry::Other(host) => add(
+                Destination::Registry(host),
+                format!("image {} of container {name}", container.image),
+            ),
+        }
+        for secret in container
+            .secrets
+            .iter()
+            .chain(&container.log_secret_options)
+        {
+            let (service, secret_region) = secret_service(&secret.value_from, region);
+            add(
+                aws(service, &secret_region),
+                format!("secret {} of container {name}", secret.name),
+            );
+        }
+        if let Some(credentials) = &container.repository_credentials {
+            let secret_region = ArnParts::parse(credentials).map_or(region, |a| a.region);
+            add(
+                aws(AwsService::SecretsManager, secret_region),
+                format!("repositoryCredentials of container {name}"),
+            );
+        }
+        if container.log_driver.as_deref() == Some("awslogs") {
+            let log_region = container
+                .awslogs_options
+                .get("awslogs-region")
+                .map_or(region, String::as_str);
+            add(
+                aws(AwsService::Logs, log_region),
+                format!("awslogs driver of container {name}"),
+            );
+        }
+        for file in &container.environment_files {
+            add(
+                aws(AwsService::S3, region),
+                format!("environment file {file} of container {name}"),
+            );
+        }
+    }
+    needs
+        .into_iter()
+        .map(|(destination, reasons)| Need {
+            destination,
+            reasons,
+        })
+        .collect()
+}
+
+enum Registry {
+    Ecr { region: String },
+    Other(String),
+}
+
+/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1` is ECR in eu-west-1; a name without a
+/// registry host (`nginx:1`) is Docker Hub.
+fn image_registry(image: &str) -> Registry {
+    let first = image.split('/').next().unwrap_or_default();
+    let has_host =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    if !has_host {
+        return Registry::Other("registry-1.docker.io".into());
+    }
+    let labels: Vec<&str> = first.split('.').collect();
+    if labels.len() >= 6
+        && labels[1] == "dkr"
+        && labels[2].starts_with("ecr")
+        && labels[4] == "amazonaws"
+    {
+        return Registry::Ecr {
+            region: labels[3].to_string(),
+        };
+    }
+    Registry::Other(first.to_string())
+}
+
+/// A `valueFrom` names a Secrets Manager secret only by ARN; anything else is an SSM
+/// parameter (name or ARN). Bare names live in the task's region.
+fn secret_service(value_from: &str, task_region: &str) -> (AwsService, String) {
+    match ArnParts::parse(value_from) {
+        Some(arn) if arn.service == "secretsmanager" => {
+            (AwsService::SecretsManager, arn.region.to_string())
+        }
+        Some(arn) => (AwsService::Ssm, arn.region.to_string()),
+        None => (AwsService::Ssm, task_region.to_string()),
+    }
+}
+
+/// The path a destination takes from the task subnet.
+pub fn path_for<'f>(
+    facts: &'f Facts,
+    table: Option<&RouteTable>,
+    destination: &Destination,
+) -> Path<'f> {
+    let Destination::Aws { service, region } = destination else {
+        return Path::Internet {
+            why: InternetWhy::NotAws,
+        };
+    };
+    if region != &facts.task.region {
+        return Path::Internet {
+            why: InternetWhy::OtherRegion,
+        };
+    }
+    let name = destination.endpoint_service_name().unwrap_or_default();
+    // A deleted endpoint stays visible for a while; it serves nothing, as if missing.
+    let endpoints = facts.network.vpc_endpoints.iter().filter(|e| {
+        let state = e.state.as_deref().unwrap_or_default().to_ascii_lowercase();
+        e.service_name == name && state != "deleted" && state != "deleting"
+    });
+    if *service == AwsService::S3
+        && let Some(table) = table
+        && let Some(gateway) = endpoints.clone().find(|e| {
+            e.kind.eq_ignore_ascii_case("Gateway") && e.route_table_ids.contains(&table.id)
+        })
+    {
+        return Path::GatewayEndpoint(gateway);
+    }
+    let mut interface = endpoints
+        .filter(|e| e.kind.eq_ignore_ascii_case("Interface"))
+        .peekable();
+    match interface.clone().find(|e| e.private_dns_enabled) {
+        Some(endpoint) => Path::InterfaceEndpoint(endpoint),
+        None if interface.peek().is_some() => Path::Internet {
+            why: InternetWhy::PrivateDnsOff,
+        },
+        None => Path::Internet {
+            why: InternetWhy::NoEndpoint,
+        },
+    }
+}
+
+/// Every need with its path.
+pub fn plan(facts: &Facts) -> Vec<(Need, Path<'_>)> {
+    let table = facts
+        .task_subnet_id()
+        .and_then(|subnet| facts.network.route_table_for(subnet));
+    needs(facts)
+        .into_iter()
+        .map(|need| {
+            let path = path_for(facts, table, &need.destination);
+            (need, path)
+        })
+        .collect()
+}
+
+/// Whether the VPC's design is endpoints: it has an interface endpoint for a service the task
+/// needs. Then a missing endpoint, not the missing internet route, is the fault.
+pub fn endpoints_are_the_design(plan: &[(Need, Path<'_>)]) -> bool {
+    plan.iter().any(|(_, path)| {
+        matches!(
+            path,
+            Path::InterfaceEndpoint(_)
+                | Path::Internet {
+                    why: InternetWhy::PrivateDnsOff
+                }
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_are_told_apart() {
+        assert!(
+            matches!(image_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"), Registry::Ecr { region } if region == "eu-west-1")
+        );
+        assert!(
+            matches!(image_registry("nginx:1.27"), Registry::Other(h) if h == "registry-1.docker.io")
+        );
+        assert!(
+            matches!(image_registry("library/nginx"), Registry::Other(h) if h == "registry-1.docker.io")
+        );
+        assert!(
+            matches!(image_registry("public.ecr.aws/nginx/nginx:1"), Registry::Other(h) if h == "public.ecr.aws")
+        );
+        assert!(
+            matches!(image_registry("ghcr.io/org/app@sha256:abc"), Registry::Other(h) if h == "ghcr.io")
+        );
+    }
+
+    #[test]
+    fn secrets_by_arn_and_parameters_by_name() {
+        assert_eq!(
+            secret_service(
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::",
+                "us-east-1"
+            ),
+            (AwsService::SecretsManager, "eu-west-1".into())
+        );
+        assert_eq!(
+            secret_service("/app/key", "us-east-1"),
+            (AwsService::Ssm, "us-east-1".into())
+        );
+        assert_eq!(
+            secret_service(
+                "arn:aws:ssm:us-west-2:123456789012:parameter/app/key",
+                "us-east-1"
+            ),
+            (AwsService::Ssm, "us-west-2".into())
+        );
+    }
+}

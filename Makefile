@@ -5,7 +5,7 @@ TOOLS ?= .venv-tools
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: demo test lint build deploy venv clean readme
+.PHONY: demo test lint build deploy venv clean readme bench
 
 ## Python venv with the local AWS emulator (moto server) and cfn-lint, from PyPI.
 $(VENV)/.installed: requirements-dev.txt
@@ -50,6 +50,13 @@ deploy: build
 clean:
 	cargo clean
 	rm -rf $(VENV) $(TOOLS) .aws-sam
+
+## A benchmark, not a test: the release Lambda against moto through a loopback proxy adding
+## 30 ms per AWS call (BENCH_DELAY_MS), BENCH_RUNS (5) fresh processes; prints wall time, AWS
+## calls, sequential rounds, init time, peak RSS and the arm64 zip size against their targets
+## and writes them to target/bench.txt.
+bench: venv
+	VENV=$(VENV) TOOLS=$(TOOLS) scripts/bench.sh
 
 ## Regenerates the README's finding table from the checks' metadata.
 readme:

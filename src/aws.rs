@@ -10,15 +10,30 @@ use std::time::Duration;
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub iam: aws_sdk_iam::Client,
     pub sns: aws_sdk_sns::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl Clients {
+    /// Clients are cheap handles; making them builds no connections.
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
             ecs: aws_sdk_ecs::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            ecr: aws_sdk_ecr::Client::new(config),
+            s3: aws_sdk_s3::Client::new(config),
         }
     }
 }

@@ -47,8 +47,7 @@ impl Doctor {
         target: Target<'_>,
         region: Option<&str>,
     ) -> Result<(Facts, Report)> {
-        let clients = self.clients.get(region);
-        let facts = collect(&clients, target).await?;
+        let facts = collect(&self.clients, region, target).await?;
         let report = diagnose_facts(&facts);
         Ok((facts, report))
     }

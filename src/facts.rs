@@ -18,6 +18,10 @@ pub struct Facts {
     pub task_definition: Option<TaskDefinition>,
     pub service: Option<Service>,
     pub network: Network,
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default)]
+    pub references: References,
     /// Reads that failed, so the checks that needed them are skipped with the reason.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -460,6 +464,173 @@ pub struct PrefixList {
     pub cidrs: Vec<Ipv4Net>,
 }
 
+/// The execution role and what it may do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// `None` when the task definition names no role or the role could not be read.
+    pub execution_role: Option<RoleLookup>,
+    /// iam:SimulatePrincipalPolicy answers, one per action and resource.
+    #[serde(default)]
+    pub simulations: Vec<Simulation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum RoleLookup {
+    Found(Role),
+    /// GetRole said NoSuchEntity.
+    Missing {
+        arn: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub arn: String,
+    pub name: String,
+    /// The trust policy, decoded JSON.
+    pub trust_policy: Option<String>,
+    /// Identity policies (attached managed and inline), decoded JSON.
+    #[serde(default)]
+    pub policies: Vec<PolicyDocument>,
+    pub permissions_boundary: Option<PolicyDocument>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDocument {
+    /// The managed policy's ARN, or `inline:NAME`.
+    pub source: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Decision {
+    Allowed,
+    #[default]
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Simulation {
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+    /// Source policy ids of the statements that decided it.
+    #[serde(default)]
+    pub matched_statements: Vec<String>,
+    /// The permissions boundary did not allow it.
+    #[serde(default)]
+    pub denied_by_boundary: bool,
+    /// An Organizations SCP did not allow it.
+    #[serde(default)]
+    pub denied_by_organizations: bool,
+}
+
+/// What the task definition references, as AWS describes it (metadata only, never values).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct References {
+    #[serde(default)]
+    pub secrets: Vec<SecretLookup>,
+    #[serde(default)]
+    pub parameters: Vec<ParameterLookup>,
+    #[serde(default)]
+    pub kms_keys: Vec<KmsKey>,
+    #[serde(default)]
+    pub log_groups: Vec<LogGroupLookup>,
+    #[serde(default)]
+    pub env_files: Vec<EnvFileLookup>,
+    #[serde(default)]
+    pub images: Vec<ImageLookup>,
+}
+
+/// The outcome of a metadata read of one referenced thing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
+pub enum Lookup {
+    Found,
+    NotFound,
+    /// The read failed for another reason (the doctor's permissions, throttling): unknown.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretLookup {
+    /// The secret id asked for: `valueFrom` without its `:json-key:stage:id` suffix.
+    pub reference: String,
+    pub region: String,
+    pub lookup: Lookup,
+    /// The secret's full ARN, as DescribeSecret returns it.
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    pub deleted_date: Option<String>,
+    pub kms_key_id: Option<String>,
+    /// Version stages present, over all versions.
+    #[serde(default)]
+    pub version_stages: Vec<String>,
+    #[serde(default)]
+    pub version_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ParameterLookup {
+    pub name: String,
+    pub region: String,
+    pub lookup: Lookup,
+    pub kind: Option<String>,
+    pub key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KmsKey {
+    /// The key id, ARN or alias as the secret or parameter names it.
+    pub reference: String,
+    pub region: String,
+    pub lookup: Lookup,
+    pub arn: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, …
+    pub state: Option<String>,
+    /// `AWS` or `CUSTOMER`.
+    pub manager: Option<String>,
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogGroupLookup {
+    pub name: String,
+    pub region: String,
+    pub lookup: Lookup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvFileLookup {
+    pub arn: String,
+    pub lookup: Lookup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageLookup {
+    pub image: String,
+    pub repository_arn: String,
+    /// The repository exists; `Found` here with `image_lookup` `NotFound` means a missing tag.
+    pub repository: Lookup,
+    pub image_lookup: Lookup,
+    /// The repository policy, for a repository in another account.
+    pub policy: Option<String>,
+}
+
 /// A read that failed, and why.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -503,5 +674,141 @@ impl Facts {
             return Some(assign == "ENABLED");
         }
         self.network.network_interface.as_ref().map(|_| false)
+    }
+}
+
+/// What a `valueFrom` (or `credentialsParameter`) points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSource {
+    Secret(SecretReference),
+    Parameter {
+        name: String,
+        region: String,
+        arn: Option<String>,
+    },
+}
+
+/// A Secrets Manager reference: `arn:aws:secretsmanager:R:A:secret:NAME[:json-key:stage:id]`,
+/// or a bare secret name (only `repositoryCredentials` may use one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretReference {
+    /// The secret id to describe: the ARN without the suffix, or the name.
+    pub id: String,
+    pub region: String,
+    pub account: Option<String>,
+    pub json_key: Option<String>,
+    pub version_stage: Option<String>,
+    pub version_id: Option<String>,
+}
+
+impl SecretReference {
+    /// The name part of the reference (after `secret:`).
+    pub fn name(&self) -> &str {
+        self.id.rsplit(":secret:").next().unwrap_or(&self.id)
+    }
+}
+
+fn non_empty(part: Option<&str>) -> Option<String> {
+    part.filter(|p| !p.is_empty()).map(str::to_string)
+}
+
+/// Reads a `secrets[].valueFrom`: a Secrets Manager ARN, an SSM parameter ARN, or a bare
+/// parameter name (which ECS looks up in the task's region).
+pub fn value_source(value_from: &str, task_region: &str) -> ValueSource {
+    let parts: Vec<&str> = value_from.split(':').collect();
+    if parts.len() >= 7 && parts[0] == "arn" && parts[2] == "secretsmanager" {
+        return ValueSource::Secret(SecretReference {
+            id: parts[..7].join(":"),
+            region: parts[3].to_string(),
+            account: non_empty(Some(parts[4])),
+            json_key: non_empty(parts.get(7).copied()),
+            version_stage: non_empty(parts.get(8).copied()),
+            version_id: non_empty(parts.get(9).copied()),
+        });
+    }
+    if parts.len() >= 6 && parts[0] == "arn" && parts[2] == "ssm" {
+        let resource = parts[5..].join(":");
+        let path = resource.strip_prefix("parameter").unwrap_or(&resource);
+        let name = if path.matches('/').count() > 1 {
+            path.to_string()
+        } else {
+            path.trim_start_matches('/').to_string()
+        };
+        return ValueSource::Parameter {
+            name,
+            region: parts[3].to_string(),
+            arn: Some(value_from.to_string()),
+        };
+    }
+    ValueSource::Parameter {
+        name: value_from.to_string(),
+        region: task_region.to_string(),
+        arn: None,
+    }
+}
+
+/// A secret named by `repositoryCredentials.credentialsParameter`: an ARN or a name.
+pub fn credentials_source(parameter: &str, task_region: &str) -> SecretReference {
+    match value_source(parameter, task_region) {
+        ValueSource::Secret(reference) => reference,
+        ValueSource::Parameter { .. } => SecretReference {
+            id: parameter.to_string(),
+            region: task_region.to_string(),
+            account: None,
+            json_key: None,
+            version_stage: None,
+            version_id: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    #[test]
+    fn secret_arns_with_a_json_key_suffix() {
+        let ValueSource::Secret(secret) = value_source(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password:AWSPREVIOUS:",
+            "us-east-1",
+        ) else {
+            panic!("not a secret")
+        };
+        assert_eq!(
+            secret.id,
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+        );
+        assert_eq!(secret.region, "eu-west-1");
+        assert_eq!(secret.json_key.as_deref(), Some("password"));
+        assert_eq!(secret.version_stage.as_deref(), Some("AWSPREVIOUS"));
+        assert_eq!(secret.version_id, None);
+        assert_eq!(secret.name(), "db-AbCdEf");
+    }
+
+    #[test]
+    fn parameters_by_name_and_arn() {
+        assert_eq!(
+            value_source("/app/key", "us-east-1"),
+            ValueSource::Parameter {
+                name: "/app/key".into(),
+                region: "us-east-1".into(),
+                arn: None
+            }
+        );
+        assert_eq!(
+            value_source(
+                "arn:aws:ssm:us-west-2:123456789012:parameter/app/key",
+                "us-east-1"
+            ),
+            ValueSource::Parameter {
+                name: "/app/key".into(),
+                region: "us-west-2".into(),
+                arn: Some("arn:aws:ssm:us-west-2:123456789012:parameter/app/key".into())
+            }
+        );
+        assert!(matches!(
+            value_source("arn:aws:ssm:us-west-2:123456789012:parameter/key", "us-east-1"),
+            ValueSource::Parameter { name, .. } if name == "key"
+        ));
     }
 }

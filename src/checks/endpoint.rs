@@ -3,10 +3,10 @@
 
 use super::network::{internet_needs, internet_usable};
 use super::path::{self, Destination, InternetWhy, Path};
+use super::policy::{Request, Verdict, evaluate};
 use super::security_group::{Coverage, Peer, coverage, endpoint_groups, task_groups};
 use super::{Category, Check, Finding, Severity, Status};
 use crate::facts::{Facts, VpcEndpoint};
-use serde_json::Value;
 
 pub const MISSING: Check = Check {
     id: "endpoint.missing",
@@ -241,88 +241,6 @@ fn security_group(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-/// What an endpoint policy says about an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum PolicyAnswer {
-    Allowed,
-    /// An explicit deny, with the statement's Sid or index.
-    Denied(String),
-    /// No statement allows it.
-    NotAllowed,
-    /// A statement depends on what the doctor cannot evaluate (conditions, principals,
-    /// resources).
-    Unknown(String),
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => vec![],
-    }
-}
-
-fn matches_any(patterns: &[String], value: &str) -> bool {
-    patterns
-        .iter()
-        .any(|p| wildmatch::WildMatch::new(&p.to_lowercase()).matches(&value.to_lowercase()))
-}
-
-/// Evaluates an endpoint policy for an action on any resource, for any principal in the
-/// account. Explicit deny wins; a statement with a condition, a named principal or a
-/// specific resource makes the answer unknown rather than allowed.
-pub(super) fn evaluate_policy(document: &str, action: &str) -> PolicyAnswer {
-    let Ok(policy) = serde_json::from_str::<Value>(document) else {
-        return PolicyAnswer::Unknown("the policy is not valid JSON".into());
-    };
-    let statements = match &policy["Statement"] {
-        Value::Array(items) => items.clone(),
-        Value::Object(_) => vec![policy["Statement"].clone()],
-        _ => return PolicyAnswer::NotAllowed,
-    };
-    let mut allowed = false;
-    let mut unknown = None;
-    for (index, statement) in statements.iter().enumerate() {
-        let name = statement["Sid"]
-            .as_str()
-            .map_or(format!("statement {index}"), |s| format!("statement {s}"));
-        let action_matches = match (statement.get("Action"), statement.get("NotAction")) {
-            (Some(actions), _) => matches_any(&strings(Some(actions)), action),
-            (None, Some(not)) => !matches_any(&strings(Some(not)), action),
-            (None, None) => false,
-        };
-        if !action_matches {
-            continue;
-        }
-        let everyone = match statement.get("Principal") {
-            Some(Value::String(p)) => p == "*",
-            Some(Value::Object(p)) => strings(p.get("AWS")).iter().any(|a| a == "*"),
-            _ => false,
-        };
-        let any_resource = strings(statement.get("Resource")).iter().any(|r| r == "*");
-        let conditional = statement.get("Condition").is_some();
-        let deny = statement["Effect"].as_str() == Some("Deny");
-        if deny {
-            if everyone && any_resource && !conditional {
-                return PolicyAnswer::Denied(name);
-            }
-            unknown.get_or_insert(format!("{name} denies it under conditions, principals or resources the doctor cannot evaluate"));
-        } else if everyone && any_resource && !conditional {
-            allowed = true;
-        } else {
-            unknown.get_or_insert(format!("{name} allows it only under conditions, principals or resources the doctor cannot evaluate"));
-        }
-    }
-    match (allowed, unknown) {
-        (true, None) => PolicyAnswer::Allowed,
-        (_, Some(why)) => PolicyAnswer::Unknown(why),
-        (false, None) => PolicyAnswer::NotAllowed,
-    }
-}
-
 fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
@@ -337,11 +255,18 @@ fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
         };
         for action in service.actions() {
             let resources = [endpoint.id.as_str()];
-            match evaluate_policy(document, action) {
-                PolicyAnswer::Allowed => {}
-                PolicyAnswer::Denied(statement) => findings.push(check.fail(format!("The policy of endpoint {} explicitly denies {action} ({statement}): the task's call through it fails.", endpoint.id), &resources)),
-                PolicyAnswer::NotAllowed => findings.push(check.fail(format!("The policy of endpoint {} allows no {action}: the task's call through it is denied.", endpoint.id), &resources)),
-                PolicyAnswer::Unknown(why) => findings.push(check.warn(format!("Whether the policy of endpoint {} allows {action} cannot be told: {why}.", endpoint.id), &resources)),
+            // Endpoint policies name principals; any principal of the account may be the
+            // caller, so only `*` principals count for sure.
+            let request = Request {
+                action,
+                resource: "*",
+                principals: Some(&[]),
+            };
+            match evaluate(&[("the endpoint policy", document)], &request) {
+                Verdict::Allowed => {}
+                Verdict::ExplicitDeny(statement) => findings.push(check.fail(format!("The policy of endpoint {} explicitly denies {action} ({statement}): the task's call through it fails.", endpoint.id), &resources)),
+                Verdict::NotAllowed => findings.push(check.fail(format!("The policy of endpoint {} allows no {action}: the task's call through it is denied.", endpoint.id), &resources)),
+                Verdict::Unknown(why) => findings.push(check.warn(format!("Whether the policy of endpoint {} allows {action} cannot be told: {why}.", endpoint.id), &resources)),
             }
         }
     }
@@ -362,13 +287,24 @@ fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
 mod tests {
     use super::*;
 
+    fn answer(policy: &str, action: &str) -> Verdict {
+        evaluate(
+            &[("the endpoint policy", policy)],
+            &Request {
+                action,
+                resource: "*",
+                principals: Some(&[]),
+            },
+        )
+    }
+
     #[test]
     fn the_default_full_access_policy_allows() {
         let full =
             r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
         assert_eq!(
-            evaluate_policy(full, "secretsmanager:GetSecretValue"),
-            PolicyAnswer::Allowed
+            answer(full, "secretsmanager:GetSecretValue"),
+            Verdict::Allowed
         );
     }
 
@@ -378,31 +314,31 @@ mod tests {
             {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"secretsmanager:*","Resource":"*"},
             {"Sid":"NoReads","Effect":"Deny","Principal":"*","Action":"secretsmanager:Get*","Resource":"*"}]}"#;
         assert_eq!(
-            evaluate_policy(policy, "secretsmanager:GetSecretValue"),
-            PolicyAnswer::Denied("statement NoReads".into())
+            answer(policy, "secretsmanager:GetSecretValue"),
+            Verdict::ExplicitDeny("the endpoint policy statement NoReads".into())
         );
         assert_eq!(
-            evaluate_policy(policy, "secretsmanager:DescribeSecret"),
-            PolicyAnswer::Allowed
+            answer(policy, "secretsmanager:DescribeSecret"),
+            Verdict::Allowed
         );
     }
 
     #[test]
-    fn missing_actions_and_conditions() {
+    fn named_principals_and_conditions_are_unknown() {
         let policy = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage"],"Resource":"*"}}"#;
         assert_eq!(
-            evaluate_policy(policy, "ecr:GetAuthorizationToken"),
-            PolicyAnswer::NotAllowed
+            answer(policy, "ecr:GetAuthorizationToken"),
+            Verdict::NotAllowed
         );
         let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}}}]}"#;
         assert!(matches!(
-            evaluate_policy(policy, "ssm:GetParameters"),
-            PolicyAnswer::Unknown(_)
+            answer(policy, "ssm:GetParameters"),
+            Verdict::Unknown(_)
         ));
-        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","NotAction":"s3:Delete*","Resource":"*"}]}"#;
-        assert_eq!(
-            evaluate_policy(policy, "s3:GetObject"),
-            PolicyAnswer::Allowed
-        );
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"*","Resource":"*"}]}"#;
+        assert!(matches!(
+            answer(policy, "ssm:GetParameters"),
+            Verdict::Unknown(_)
+        ));
     }
 }

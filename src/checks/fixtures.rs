@@ -137,6 +137,8 @@ pub fn healthy_nat() -> Facts {
                 cidrs: vec!["52.216.0.0/15".parse().unwrap(), "3.5.0.0/19".parse().unwrap()],
             }),
         },
+        identity: Identity::default(),
+        references: References::default(),
         gaps: vec![],
     }
 }
@@ -167,7 +169,12 @@ pub fn with_task_definition(mut facts: Facts) -> Facts {
                 value_from: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
             }],
             log_driver: Some("awslogs".into()),
-            awslogs_options: [("awslogs-group".to_string(), "/ecs/web".to_string())].into(),
+            awslogs_options: [
+                ("awslogs-group", "/ecs/web"),
+                ("awslogs-region", "us-east-1"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into(),
             ..Container::default()
         }],
         ..TaskDefinition::default()

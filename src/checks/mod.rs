@@ -4,11 +4,19 @@
 
 pub mod dns;
 pub mod endpoint;
+pub mod env_file;
+pub mod iam;
+pub mod kms;
+pub mod logs;
 pub mod nacl;
 pub mod network;
 pub mod path;
 pub mod platform;
+pub mod policy;
+pub mod registry;
+pub mod secret;
 pub mod security_group;
+pub mod ssm;
 
 use crate::facts::Facts;
 use serde::{Deserialize, Serialize};
@@ -216,6 +224,16 @@ pub const ALL: &[&Check] = &[
     &nacl::ENDPOINT_SUBNET,
     &endpoint::POLICY,
     &dns::RESOLVERS,
+    &iam::EXECUTION_ROLE,
+    &iam::TRUST_POLICY,
+    &iam::PERMISSIONS,
+    &secret::EXISTS,
+    &secret::CROSS_ACCOUNT,
+    &kms::KEY,
+    &ssm::PARAMETER,
+    &logs::LOG_GROUP,
+    &env_file::OBJECT,
+    &registry::IMAGE,
 ];
 
 /// Runs every check over the facts.

@@ -184,6 +184,7 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         .await
         .unwrap();
     let secret_arn = secret.arn().unwrap().to_string();
+    identity_and_references(&config, &secret_arn).await;
 
     let mut endpoints = std::collections::BTreeMap::new();
     let mut endpoint_security_group = None;
@@ -406,6 +407,65 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         topic_arn,
         queue_url,
     }
+}
+
+pub const ROLE: &str = "web-execution";
+pub const LOG_GROUP: &str = "/ecs/web";
+
+/// What the task definition references, all in order: the execution role (trusted by ECS
+/// tasks, with an inline policy for the image, the logs and the secret), the log group, and
+/// the image in ECR.
+async fn identity_and_references(config: &aws_config::SdkConfig, secret_arn: &str) {
+    let iam = aws_sdk_iam::Client::new(config);
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+    });
+    iam.create_role()
+        .role_name(ROLE)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            { "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*" },
+            { "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn }
+        ]
+    });
+    iam.put_role_policy()
+        .role_name(ROLE)
+        .policy_name("task-execution")
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_cloudwatchlogs::Client::new(config)
+        .create_log_group()
+        .log_group_name(LOG_GROUP)
+        .send()
+        .await
+        .unwrap();
+    let ecr = aws_sdk_ecr::Client::new(config);
+    ecr.create_repository()
+        .repository_name("web")
+        .send()
+        .await
+        .unwrap();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": { "mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7" },
+        "layers": []
+    });
+    ecr.put_image()
+        .repository_name("web")
+        .image_manifest(manifest.to_string())
+        .image_tag("1.8.2")
+        .send()
+        .await
+        .unwrap();
 }
 
 /// An SNS topic with an SQS queue subscribed: what the topic delivers can be read back.

@@ -1,0 +1,125 @@
+//! `make bench`: builds the benchmark's world in moto and writes what the measured Lambda
+//! needs into the directory given as the first argument: `event.json` (the stopped task's
+//! event), `topic_arn` and `report_topic_arn` (the function's TOPIC_ARN and REPORT_TOPIC_ARN,
+//! as `template.yaml` sets both) and `queue_url` (the queue subscribed to the alert topic).
+//!
+//! The world has every kind of hop the doctor reads: the task runs in a private subnet routed
+//! to a NAT gateway in a public subnet routed to the internet gateway, its task definition
+//! reads a Secrets Manager secret, and the VPC also has interface endpoints (Secrets Manager,
+//! CloudWatch Logs) with private DNS in their own subnet, whose security group admits the
+//! task's on 443. Needs MOTO_ENDPOINT (scripts/bench.sh starts moto and sets it).
+
+// The tests' world builder, shared; the benchmark uses only part of it.
+#[allow(dead_code)]
+#[path = "../tests/moto/support.rs"]
+mod support;
+#[allow(dead_code)]
+#[path = "../tests/moto/world.rs"]
+mod world;
+
+use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair, VpcEndpointType};
+use std::path::PathBuf;
+use support::REGION;
+use world::{Egress, build};
+
+const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
+/// The interface endpoints added to the NAT world.
+const ENDPOINT_SERVICES: [&str; 2] = ["secretsmanager", "logs"];
+
+#[tokio::main]
+async fn main() {
+    let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
+        eprintln!("usage: bench_world DIR");
+        std::process::exit(2);
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let _moto = support::moto().await;
+    let world = build(Egress::Nat { nat_routed: true }, FIXTURE).await;
+    let ec2 = &world.ec2;
+
+    // Interface endpoints beside the NAT, as in world.rs's Egress::Endpoints.
+    let endpoint_subnet = ec2
+        .create_subnet()
+        .vpc_id(&world.vpc)
+        .cidr_block("10.0.2.0/24")
+        .availability_zone(format!("{REGION}a"))
+        .send()
+        .await
+        .unwrap();
+    let endpoint_subnet = endpoint_subnet
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    let group = ec2
+        .create_security_group()
+        .group_name("endpoints")
+        .description("interface endpoints")
+        .vpc_id(&world.vpc)
+        .send()
+        .await
+        .unwrap();
+    let group = group.group_id().unwrap().to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .user_id_group_pairs(
+                    UserIdGroupPair::builder()
+                        .group_id(&world.security_group)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut endpoints = Vec::new();
+    for service in ENDPOINT_SERVICES {
+        let out = ec2
+            .create_vpc_endpoint()
+            .vpc_id(&world.vpc)
+            .vpc_endpoint_type(VpcEndpointType::Interface)
+            .service_name(format!("com.amazonaws.{REGION}.{service}"))
+            .subnet_ids(&endpoint_subnet)
+            .security_group_ids(&group)
+            .private_dns_enabled(true)
+            .send()
+            .await
+            .unwrap();
+        let id = out
+            .vpc_endpoint()
+            .unwrap()
+            .vpc_endpoint_id()
+            .unwrap()
+            .to_string();
+        endpoints.push(format!("{service} {id}"));
+    }
+
+    // The report topic the deployed function also publishes to (REPORT_TOPIC_ARN).
+    let sns = aws_sdk_sns::Client::new(&world.config);
+    let report_topic = sns.create_topic().name("reports").send().await.unwrap();
+    let report_topic_arn = report_topic.topic_arn().unwrap().to_string();
+
+    let event = serde_json::to_string_pretty(&world.event).unwrap();
+    std::fs::write(dir.join("event.json"), event + "\n").unwrap();
+    std::fs::write(dir.join("topic_arn"), &world.topic_arn).unwrap();
+    std::fs::write(dir.join("report_topic_arn"), &report_topic_arn).unwrap();
+    std::fs::write(dir.join("queue_url"), &world.queue_url).unwrap();
+
+    // Resource ids only: the secret's value is never read or printed.
+    println!(
+        "bench world: VPC {}, task subnet {} (NAT {}), endpoint subnet {} ({}), task {}",
+        world.vpc,
+        world.task_subnet,
+        world.nat.as_deref().unwrap_or("none"),
+        endpoint_subnet,
+        endpoints.join(", "),
+        world.task_arn,
+    );
+}

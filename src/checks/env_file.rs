@@ -1,0 +1,62 @@
+//! environmentFiles: each is a well-formed S3 object ARN and the object exists.
+
+use super::{Category, Check, Finding, Severity};
+use crate::facts::{Facts, Lookup};
+
+pub const OBJECT: Check = Check {
+    id: "env-file.object",
+    title: "Each environment file is an S3 object ARN that exists",
+    problem: "an environment file of the task is missing or malformed",
+    category: Category::EnvFile,
+    severity: Severity::Critical,
+    remediation: "Upload the file, or correct its ARN (arn:aws:s3:::BUCKET/KEY, with a .env key) in the task definition.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html",
+    run: object,
+};
+
+/// The bucket and key of an `arn:aws:s3:::bucket/key` ARN.
+pub fn bucket_and_key(arn: &str) -> Option<(&str, &str)> {
+    let path = arn
+        .strip_prefix("arn:aws:s3:::")
+        .or_else(|| arn.strip_prefix("arn:aws-cn:s3:::"))
+        .or_else(|| arn.strip_prefix("arn:aws-us-gov:s3:::"))?;
+    let (bucket, key) = path.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
+}
+
+fn object(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let Some(definition) = &facts.task_definition else {
+        return vec![];
+    };
+    let mut findings = Vec::new();
+    for c in &definition.containers {
+        for arn in &c.environment_files {
+            let Some((bucket, key)) = bucket_and_key(arn) else {
+                findings.push(check.fail(format!("Environment file {arn} of container {} is not an S3 object ARN (arn:aws:s3:::BUCKET/KEY).", c.name), &[arn.as_str()]));
+                continue;
+            };
+            let Some(lookup) = facts.references.env_files.iter().find(|f| &f.arn == arn) else {
+                continue;
+            };
+            findings.push(match &lookup.lookup {
+                Lookup::Found => check.pass(format!("Environment file {arn} of container {} exists.", c.name), &[arn.as_str()]),
+                Lookup::NotFound => check.fail(format!("Environment file {arn} of container {} does not exist: no object {key} in bucket {bucket}.", c.name), &[arn.as_str()]).with_fix(format!("aws s3 cp ./{} s3://{bucket}/{key}", key.rsplit('/').next().unwrap_or(key))),
+                Lookup::Failed(reason) => check.skipped(format!("Skipped: the doctor could not look for {arn} ({reason}).")),
+            });
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn s3_object_arns() {
+        assert_eq!(
+            super::bucket_and_key("arn:aws:s3:::config/web/prod.env"),
+            Some(("config", "web/prod.env"))
+        );
+        assert_eq!(super::bucket_and_key("s3://config/web.env"), None);
+        assert_eq!(super::bucket_and_key("arn:aws:s3:::config"), None);
+    }
+}

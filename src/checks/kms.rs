@@ -1,0 +1,58 @@
+//! The customer managed KMS keys behind the task's secrets and SecureString parameters: the
+//! key exists, is enabled, and its key policy lets the task's account or role use it.
+
+use super::policy::{Request, Verdict, evaluate};
+use super::{Category, Check, Finding, Severity};
+use crate::facts::{Facts, Lookup, RoleLookup};
+
+pub const KEY: Check = Check {
+    id: "kms.key",
+    title: "KMS keys of the task's secrets and parameters are enabled and usable",
+    problem: "a KMS key behind the task's secrets cannot be used",
+    category: Category::Kms,
+    severity: Severity::Critical,
+    remediation: "Enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion), and let the execution role decrypt in the key policy.",
+    docs: "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+    run: key,
+};
+
+fn key(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let role = match &facts.identity.execution_role {
+        Some(RoleLookup::Found(role)) => Some(role.arn.clone()),
+        _ => facts
+            .task_definition
+            .as_ref()
+            .and_then(|d| d.execution_role_arn.clone()),
+    };
+    let account = facts.task.account.as_str();
+    let mut principals = vec![format!("arn:aws:iam::{account}:root"), account.to_string()];
+    principals.extend(role.clone());
+    let mut findings = Vec::new();
+    for key in &facts.references.kms_keys {
+        let id = key.arn.as_deref().unwrap_or(&key.reference);
+        match &key.lookup {
+            Lookup::Failed(reason) => findings.push(check.skipped(format!("Skipped: the doctor could not describe KMS key {} ({reason}).", key.reference))),
+            Lookup::NotFound => findings.push(check.fail(format!("KMS key {}, which encrypts one of the task's secrets or parameters, does not exist in {}.", key.reference, key.region), &[key.reference.as_str()])),
+            Lookup::Found => {
+                let state = key.state.as_deref().unwrap_or("unknown");
+                if state != "Enabled" {
+                    let fix = if state == "PendingDeletion" { format!("aws kms cancel-key-deletion --key-id {id} && aws kms enable-key --key-id {id}") } else { format!("aws kms enable-key --key-id {id}") };
+                    findings.push(check.fail(format!("KMS key {id} is {state}: nothing encrypted with it can be decrypted, so the task cannot read its secret."), &[id]).with_fix(fix));
+                    continue;
+                }
+                let Some(policy) = key.policy.as_deref() else {
+                    findings.push(check.pass(format!("KMS key {id} is enabled."), &[id]));
+                    continue;
+                };
+                let request = Request { action: "kms:Decrypt", resource: "*", principals: Some(&principals) };
+                match evaluate(&[("the key policy", policy)], &request) {
+                    Verdict::Allowed => findings.push(check.pass(format!("KMS key {id} is enabled and its key policy lets the account or the execution role decrypt."), &[id])),
+                    Verdict::ExplicitDeny(at) => findings.push(check.fail(format!("The key policy of KMS key {id} denies kms:Decrypt ({at})."), &[id])),
+                    Verdict::NotAllowed => findings.push(check.fail(format!("The key policy of KMS key {id} lets neither account {account} nor the execution role decrypt, so no IAM policy can grant it."), &[id]).with_fix(format!("Add a statement to the key policy allowing kms:Decrypt to {} (aws kms put-key-policy --key-id {id} --policy-name default ...).", role.as_deref().unwrap_or("the execution role")))),
+                    Verdict::Unknown(why) => findings.push(check.warn(format!("Whether the key policy of KMS key {id} lets the execution role decrypt cannot be told: {why}."), &[id])),
+                }
+            }
+        }
+    }
+    findings
+}

@@ -1,0 +1,87 @@
+//! Private ECR images: the repository and the tag or digest exist, and a repository in
+//! another account lets the execution role pull.
+
+use super::policy::{Request, Verdict, evaluate};
+use super::{Category, Check, Finding, Severity};
+use crate::facts::{Facts, Lookup};
+
+pub const IMAGE: Check = Check {
+    id: "registry.image",
+    title: "Each private ECR image's repository and tag exist, and its repository lets the task pull",
+    problem: "an image the task pulls does not exist or may not be pulled",
+    category: Category::Registry,
+    severity: Severity::Critical,
+    remediation: "Push the image (or correct the repository, tag or digest in the task definition); for a repository in another account, allow the execution role (or its account) ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability in the repository policy.",
+    docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html",
+    run: image,
+};
+
+fn image(check: &Check, facts: &Facts) -> Vec<Finding> {
+    let account = facts.task.account.as_str();
+    let role = facts
+        .task_definition
+        .as_ref()
+        .and_then(|d| d.execution_role_arn.clone());
+    let mut principals = vec![format!("arn:aws:iam::{account}:root"), account.to_string()];
+    principals.extend(role);
+    let mut findings = Vec::new();
+    for lookup in &facts.references.images {
+        let image = lookup.image.as_str();
+        let repository = lookup.repository_arn.as_str();
+        let resources = [image, repository];
+        match (&lookup.repository, &lookup.image_lookup) {
+            (Lookup::NotFound, _) => {
+                findings.push(check.fail(
+                    format!("Repository {repository} of image {image} does not exist."),
+                    &resources,
+                ));
+                continue;
+            }
+            (_, Lookup::NotFound) => {
+                findings.push(check.fail(format!("Image {image} does not exist: repository {repository} has no such tag or digest."), &resources).with_fix(format!("Push the image (docker push {image}) or correct the tag in the task definition.")));
+                continue;
+            }
+            (Lookup::Failed(reason), _) | (_, Lookup::Failed(reason)) => {
+                findings.push(check.skipped(format!(
+                    "Skipped: the doctor could not describe image {image} ({reason})."
+                )));
+                continue;
+            }
+            (Lookup::Found, Lookup::Found) => {}
+        }
+        let owner = repository.split(':').nth(4).unwrap_or_default();
+        if owner == account {
+            findings.push(check.pass(format!("Image {image} exists."), &resources));
+            continue;
+        }
+        let Some(policy) = lookup.policy.as_deref() else {
+            findings.push(check.fail(format!("Image {image} lives in account {owner}, whose repository has no policy letting account {account} pull."), &resources));
+            continue;
+        };
+        let denied: Vec<String> = [
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchCheckLayerAvailability",
+        ]
+        .into_iter()
+        .filter_map(|action| {
+            let request = Request {
+                action,
+                resource: repository,
+                principals: Some(&principals),
+            };
+            match evaluate(&[("the repository policy", policy)], &request) {
+                Verdict::Allowed => None,
+                Verdict::Unknown(why) => Some(format!("{action} (unknown: {why})")),
+                _ => Some(action.to_string()),
+            }
+        })
+        .collect();
+        findings.push(if denied.is_empty() {
+            check.pass(format!("Image {image} exists and repository {repository} lets account {account} pull."), &resources)
+        } else {
+            check.fail(format!("The policy of repository {repository} (account {owner}) does not let the execution role pull: {}.", denied.join(", ")), &resources)
+        });
+    }
+    findings
+}

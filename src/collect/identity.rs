@@ -1,0 +1,589 @@
+//! The execution role and the task definition's references: IAM, Secrets Manager, SSM, KMS,
+//! CloudWatch Logs, S3 and ECR metadata reads (never a secret or parameter value), then the
+//! policy simulator on the exact resources.
+//!
+//! Round 3: GetRole, ListAttachedRolePolicies, ListRolePolicies, DescribeSecret,
+//! DescribeParameters, DescribeLogGroups, ListObjectsV2, DescribeImages (+ GetRepositoryPolicy).
+//! Round 4: GetPolicy, GetRolePolicy, DescribeKey + GetKeyPolicy. Round 5: GetPolicyVersion,
+//! SimulatePrincipalPolicy.
+
+use super::{gap, keep, lookup_error};
+use crate::aws::{ClientCache, Clients};
+use crate::checks::env_file::bucket_and_key;
+use crate::checks::iam::{Permission, ecr_repository_arn, required_permissions};
+use crate::checks::secret;
+use crate::facts::{
+    Decision, EnvFileLookup, Facts, Gap, Identity, ImageLookup, KmsKey, LogGroupLookup, Lookup,
+    ParameterLookup, PolicyDocument, References, Role, RoleLookup, SecretLookup, Simulation, Task,
+    TaskDefinition, ValueSource, value_source,
+};
+use aws_config::retry::RetryConfig;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures_util::future::join_all;
+
+fn decode(document: &str) -> String {
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Reads the role and the references, then simulates the role's permissions.
+pub(super) async fn read(
+    cache: &ClientCache,
+    clients: &Clients,
+    task: &Task,
+    definition: Option<&TaskDefinition>,
+) -> (Identity, References, Vec<Gap>) {
+    let mut gaps = Vec::new();
+    let Some(definition) = definition else {
+        return (Identity::default(), References::default(), gaps);
+    };
+    // The pure helpers work on facts; give them the parts they read.
+    let mut facts = Facts {
+        task: task.clone(),
+        task_definition: Some(definition.clone()),
+        ..Facts::default()
+    };
+    let role_arn = definition.execution_role_arn.clone();
+    let (role, mut references) = tokio::join!(
+        read_role(clients, role_arn.as_deref(), &mut gaps),
+        read_references(cache, &facts),
+    );
+    // Round 4: the KMS keys the secrets and parameters name.
+    references.kms_keys = read_keys(cache, &references).await;
+    facts.references = references;
+    let mut identity = Identity {
+        execution_role: role,
+        simulations: vec![],
+    };
+    // Round 5: simulate every call on its exact resource.
+    if let Some(RoleLookup::Found(role)) = &identity.execution_role {
+        match simulate(clients, &role.arn, &required_permissions(&facts)).await {
+            Ok(simulations) => identity.simulations = simulations,
+            Err(gap) => gaps.push(gap),
+        }
+    }
+    (identity, facts.references, gaps)
+}
+
+async fn read_role(
+    clients: &Clients,
+    arn: Option<&str>,
+    gaps: &mut Vec<Gap>,
+) -> Option<RoleLookup> {
+    let arn = arn?;
+    let name = crate::facts::arn_resource_name(arn).to_string();
+    let iam = &clients.iam;
+    let (role, attached, inline) = tokio::join!(
+        iam.get_role().role_name(&name).send(),
+        iam.list_attached_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
+        iam.list_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
+    );
+    let role = match role {
+        Ok(out) => out.role?.clone(),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_entity_exception()) =>
+        {
+            return Some(RoleLookup::Missing {
+                arn: arn.to_string(),
+            });
+        }
+        Err(error) => {
+            gaps.push(gap("iam:GetRole", &error));
+            return None;
+        }
+    };
+    let attached: Vec<String> = keep(
+        attached.map_err(|e| gap("iam:ListAttachedRolePolicies", &e)),
+        gaps,
+    )
+    .unwrap_or_default()
+    .iter()
+    .filter_map(|p| p.policy_arn().map(str::to_string))
+    .collect();
+    let inline: Vec<String> =
+        keep(inline.map_err(|e| gap("iam:ListRolePolicies", &e)), gaps).unwrap_or_default();
+    let boundary = role
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
+
+    let managed = attached
+        .iter()
+        .chain(boundary.iter())
+        .map(|policy| managed_policy(clients, policy));
+    let name = name.as_str();
+    let inline_reads = inline.iter().map(|policy| async move {
+        let out = iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| gap("iam:GetRolePolicy", &e))?;
+        Ok::<_, Gap>(PolicyDocument {
+            source: format!("inline policy {policy}"),
+            document: decode(out.policy_document()),
+        })
+    });
+    let (managed, inline) = tokio::join!(join_all(managed), join_all(inline_reads));
+    let mut policies = Vec::new();
+    let mut permissions_boundary = None;
+    for document in managed
+        .into_iter()
+        .chain(inline)
+        .filter_map(|r| keep(r, gaps))
+    {
+        if boundary.as_deref() == Some(document.source.as_str()) {
+            permissions_boundary = Some(document);
+        } else {
+            policies.push(document);
+        }
+    }
+    Some(RoleLookup::Found(Role {
+        arn: role.arn().to_string(),
+        name: role.role_name().to_string(),
+        trust_policy: role.assume_role_policy_document().map(decode),
+        policies,
+        permissions_boundary,
+    }))
+}
+
+/// A managed policy's default version: GetPolicy, then GetPolicyVersion.
+async fn managed_policy(clients: &Clients, arn: &str) -> Result<PolicyDocument, Gap> {
+    let policy = clients
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| gap("iam:GetPolicy", &e))?;
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or("v1");
+    let out = clients
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| gap("iam:GetPolicyVersion", &e))?;
+    Ok(PolicyDocument {
+        source: arn.to_string(),
+        document: out
+            .policy_version()
+            .and_then(|v| v.document())
+            .map(decode)
+            .unwrap_or_default(),
+    })
+}
+
+async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
+    let region = facts.task.region.as_str();
+    let Some(definition) = &facts.task_definition else {
+        return References::default();
+    };
+    let mut secret_refs = secret::references(facts);
+    secret_refs.dedup_by(|a, b| a.0.id == b.0.id);
+    let secrets = join_all(secret_refs.iter().map(|(reference, _)| async move {
+        let clients = cache.get(Some(&reference.region));
+        describe_secret(&clients, &reference.id, &reference.region).await
+    }));
+    let mut parameters: Vec<(String, String)> = definition
+        .containers
+        .iter()
+        .flat_map(|c| c.secrets.iter().chain(&c.log_secret_options))
+        .filter_map(|s| match value_source(&s.value_from, region) {
+            ValueSource::Parameter { name, region, .. } => Some((name, region)),
+            ValueSource::Secret(_) => None,
+        })
+        .collect();
+    parameters.sort();
+    parameters.dedup();
+    let parameters = join_all(
+        parameters
+            .iter()
+            .map(|(name, parameter_region)| async move {
+                let clients = cache.get(Some(parameter_region));
+                describe_parameter(&clients, name, parameter_region).await
+            }),
+    );
+    let mut groups: Vec<(String, String)> = definition
+        .containers
+        .iter()
+        .filter(|c| c.log_driver.as_deref() == Some("awslogs"))
+        .filter_map(|c| {
+            Some((
+                c.awslogs_options.get("awslogs-group")?.clone(),
+                c.awslogs_options.get("awslogs-region")?.clone(),
+            ))
+        })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let groups = join_all(groups.iter().map(|(name, group_region)| async move {
+        let clients = cache.get(Some(group_region));
+        describe_log_group(&clients, name, group_region).await
+    }));
+    let env_files = join_all(
+        definition
+            .containers
+            .iter()
+            .flat_map(|c| c.environment_files.iter())
+            .map(|arn| async move { find_object(&cache.get(Some(region)), arn).await }),
+    );
+    let images = join_all(
+        definition
+            .containers
+            .iter()
+            .filter_map(|c| Some((c.image.as_str(), ecr_repository_arn(&c.image)?)))
+            .map(|(image, repository)| async move {
+                let image_region = repository.split(':').nth(3).unwrap_or(region).to_string();
+                describe_image(
+                    &cache.get(Some(&image_region)),
+                    image,
+                    repository,
+                    &facts.task.account,
+                )
+                .await
+            }),
+    );
+    let (secrets, parameters, log_groups, env_files, images) =
+        tokio::join!(secrets, parameters, groups, env_files, images);
+    References {
+        secrets,
+        parameters,
+        kms_keys: vec![],
+        log_groups,
+        env_files,
+        images,
+    }
+}
+
+async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLookup {
+    let mut found = SecretLookup {
+        reference: id.to_string(),
+        region: region.to_string(),
+        lookup: Lookup::Found,
+        arn: None,
+        name: None,
+        deleted_date: None,
+        kms_key_id: None,
+        version_stages: vec![],
+        version_ids: vec![],
+    };
+    match clients.secrets.describe_secret().secret_id(id).send().await {
+        Ok(out) => {
+            found.arn = out.arn().map(str::to_string);
+            found.name = out.name().map(str::to_string);
+            found.deleted_date = out
+                .deleted_date()
+                .and_then(|d| d.fmt(Format::DateTime).ok());
+            found.kms_key_id = out.kms_key_id().map(str::to_string);
+            if let Some(versions) = out.version_ids_to_stages() {
+                found.version_ids = versions.keys().cloned().collect();
+                found.version_stages = versions.values().flatten().cloned().collect();
+                found.version_ids.sort();
+                found.version_stages.sort();
+                found.version_stages.dedup();
+            }
+        }
+        Err(error) => found.lookup = lookup_error("secretsmanager:DescribeSecret", &error),
+    }
+    found
+}
+
+async fn describe_parameter(clients: &Clients, name: &str, region: &str) -> ParameterLookup {
+    let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
+        .key("Name")
+        .option("Equals")
+        .values(name)
+        .build()
+        .expect("key is set");
+    let mut found = ParameterLookup {
+        name: name.to_string(),
+        region: region.to_string(),
+        lookup: Lookup::NotFound,
+        kind: None,
+        key_id: None,
+    };
+    match clients
+        .ssm
+        .describe_parameters()
+        .parameter_filters(filter)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            // The emulator matches names loosely (a leading slash is ignored): compare exactly.
+            if let Some(parameter) = out.parameters().iter().find(|p| p.name() == Some(name)) {
+                found.lookup = Lookup::Found;
+                found.kind = parameter.r#type().map(|t| t.as_str().to_string());
+                found.key_id = parameter.key_id().map(str::to_string);
+            }
+        }
+        Err(error) => found.lookup = lookup_error("ssm:DescribeParameters", &error),
+    }
+    found
+}
+
+async fn describe_log_group(clients: &Clients, name: &str, region: &str) -> LogGroupLookup {
+    let lookup = match clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+    {
+        Ok(out)
+            if out
+                .log_groups()
+                .iter()
+                .any(|g| g.log_group_name() == Some(name)) =>
+        {
+            Lookup::Found
+        }
+        Ok(_) => Lookup::NotFound,
+        Err(error) => lookup_error("logs:DescribeLogGroups", &error),
+    };
+    LogGroupLookup {
+        name: name.to_string(),
+        region: region.to_string(),
+        lookup,
+    }
+}
+
+/// Whether an S3 object exists, by listing its key: s3:ListBucket, never s3:GetObject, since
+/// an environment file may hold secrets.
+async fn find_object(clients: &Clients, arn: &str) -> EnvFileLookup {
+    let Some((bucket, key)) = bucket_and_key(arn) else {
+        return EnvFileLookup {
+            arn: arn.to_string(),
+            lookup: Lookup::NotFound,
+        };
+    };
+    let lookup = match clients
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(key)
+        .max_keys(1)
+        .send()
+        .await
+    {
+        Ok(out) if out.contents().iter().any(|o| o.key() == Some(key)) => Lookup::Found,
+        Ok(_) => Lookup::NotFound,
+        Err(error) => lookup_error("s3:ListBucket", &error),
+    };
+    EnvFileLookup {
+        arn: arn.to_string(),
+        lookup,
+    }
+}
+
+async fn describe_image(
+    clients: &Clients,
+    image: &str,
+    repository_arn: String,
+    account: &str,
+) -> ImageLookup {
+    let parts: Vec<&str> = repository_arn.splitn(6, ':').collect();
+    let registry = parts.get(4).copied().unwrap_or_default().to_string();
+    let name = parts
+        .get(5)
+        .and_then(|r| r.strip_prefix("repository/"))
+        .unwrap_or_default()
+        .to_string();
+    let reference = image.split_once('/').map_or(image, |(_, rest)| rest);
+    let id = match reference.split_once('@') {
+        Some((_, digest)) => aws_sdk_ecr::types::ImageIdentifier::builder()
+            .image_digest(digest)
+            .build(),
+        None => {
+            let tag = reference.rsplit_once(':').map_or("latest", |(_, tag)| tag);
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_tag(tag)
+                .build()
+        }
+    };
+    let mut found = ImageLookup {
+        image: image.to_string(),
+        repository_arn: repository_arn.clone(),
+        repository: Lookup::Found,
+        image_lookup: Lookup::Found,
+        policy: None,
+    };
+    let described = clients
+        .ecr
+        .describe_images()
+        .registry_id(&registry)
+        .repository_name(&name)
+        .image_ids(id)
+        .send()
+        .await;
+    match described {
+        Ok(out) if out.image_details().is_empty() => found.image_lookup = Lookup::NotFound,
+        Ok(_) => {}
+        Err(error) => match lookup_error("ecr:DescribeImages", &error) {
+            Lookup::NotFound if error.code() == Some("RepositoryNotFoundException") => {
+                found.repository = Lookup::NotFound
+            }
+            other => found.image_lookup = other,
+        },
+    }
+    if registry != account && matches!(found.repository, Lookup::Found) {
+        found.policy = clients
+            .ecr
+            .get_repository_policy()
+            .registry_id(&registry)
+            .repository_name(&name)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.policy_text().map(str::to_string));
+    }
+    found
+}
+
+async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> {
+    let mut keys: Vec<(String, String)> = references
+        .secrets
+        .iter()
+        .filter_map(|s| Some((s.kms_key_id.clone()?, s.region.clone())))
+        .chain(
+            references
+                .parameters
+                .iter()
+                .filter_map(|p| Some((p.key_id.clone()?, p.region.clone()))),
+        )
+        // The AWS managed keys need no check: their policies always admit the account.
+        .filter(|(key, _)| !key.starts_with("alias/aws/"))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    join_all(keys.into_iter().map(|(reference, region)| async move {
+        let clients = cache.get(Some(&region));
+        let mut key = KmsKey {
+            reference: reference.clone(),
+            region,
+            lookup: Lookup::Found,
+            arn: None,
+            state: None,
+            manager: None,
+            policy: None,
+        };
+        match clients.kms.describe_key().key_id(&reference).send().await {
+            Ok(out) => {
+                let metadata = out.key_metadata();
+                key.arn = metadata.and_then(|m| m.arn()).map(str::to_string);
+                key.state = metadata
+                    .and_then(|m| m.key_state())
+                    .map(|s| s.as_str().to_string());
+                key.manager = metadata
+                    .and_then(|m| m.key_manager())
+                    .map(|m| m.as_str().to_string());
+                if key.manager.as_deref() == Some("CUSTOMER") {
+                    let id = key.arn.clone().unwrap_or_else(|| reference.clone());
+                    key.policy = clients
+                        .kms
+                        .get_key_policy()
+                        .key_id(id)
+                        .policy_name("default")
+                        .send()
+                        .await
+                        .ok()
+                        .and_then(|out| out.policy().map(str::to_string));
+                }
+            }
+            Err(error) => key.lookup = lookup_error("kms:DescribeKey", &error),
+        }
+        key
+    }))
+    .await
+}
+
+/// Asks the policy simulator about every permission, one call per resource. The emulator does
+/// not implement the simulator and answers HTTP 500: one attempt only, so the SDK does not
+/// spend seconds retrying it.
+async fn simulate(
+    clients: &Clients,
+    role: &str,
+    permissions: &[Permission],
+) -> Result<Vec<Simulation>, Gap> {
+    let mut by_resource: Vec<(&str, Option<&str>, Vec<&str>)> = Vec::new();
+    for permission in permissions {
+        let via = permission.via_service.as_deref();
+        match by_resource
+            .iter_mut()
+            .find(|(r, v, _)| *r == permission.resource && *v == via)
+        {
+            Some((_, _, actions)) => actions.push(permission.action),
+            None => by_resource.push((&permission.resource, via, vec![permission.action])),
+        }
+    }
+    let calls = by_resource.iter().map(|(resource, via, actions)| {
+        let mut request = clients
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(role)
+            .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
+            .resource_arns(*resource);
+        if let Some(via) = via {
+            request = request.context_entries(
+                aws_sdk_iam::types::ContextEntry::builder()
+                    .context_key_name("kms:ViaService")
+                    .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
+                    .context_key_values(*via)
+                    .build(),
+            );
+        }
+        request
+            .customize()
+            .config_override(
+                aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
+            .send()
+    });
+    let mut simulations = Vec::new();
+    for answer in join_all(calls).await {
+        let out = answer.map_err(|e| gap("iam:SimulatePrincipalPolicy", &e))?;
+        for result in out.evaluation_results() {
+            simulations.push(Simulation {
+                action: result.eval_action_name().to_string(),
+                resource: result.eval_resource_name().unwrap_or("*").to_string(),
+                decision: match result.eval_decision().as_str() {
+                    "allowed" => Decision::Allowed,
+                    "explicitDeny" => Decision::ExplicitDeny,
+                    _ => Decision::ImplicitDeny,
+                },
+                matched_statements: result
+                    .matched_statements()
+                    .iter()
+                    .filter_map(|s| s.source_policy_id().map(str::to_string))
+                    .collect(),
+                denied_by_boundary: result
+                    .permissions_boundary_decision_detail()
+                    .is_some_and(|d| !d.allowed_by_permissions_boundary()),
+                denied_by_organizations: result
+                    .organizations_decision_detail()
+                    .is_some_and(|d| !d.allowed_by_organizations()),
+            });
+        }
+    }
+    Ok(simulations)
+}

@@ -1,0 +1,400 @@
+//! The only stage that reads AWS. It gathers the facts in a few rounds, each round's reads
+//! running concurrently:
+//!
+//! 1. DescribeTasks (the task, with tags);
+//! 2. DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets;
+//! 3. by the task's VPC: DescribeSubnets, DescribeRouteTables, DescribeNatGateways,
+//!    DescribeInternetGateways, DescribeVpcs, DescribeVpcAttribute (×2),
+//!    DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcEndpoints, and the region's S3
+//!    prefix list (DescribeManagedPrefixLists);
+//! 4. what round 3 names: DescribeDhcpOptions, GetManagedPrefixListEntries.
+//!
+//! Round 2 reads the task's subnet only to learn its VPC; round 3 reads every subnet of the
+//! VPC (endpoint and NAT subnets matter too), so that one subnet is read twice.
+//!
+//! A read that fails becomes a [`Gap`] in the facts, never an error: the checks that needed
+//! it are skipped with the reason, and the rest still run.
+
+mod identity;
+mod network;
+
+use crate::aws::{ClientCache, Clients};
+use crate::error::{Error, Result, sdk_message};
+use crate::event::{ArnParts, StoppedTask};
+use crate::facts::{
+    Container, EniAttachment, Facts, Gap, Lookup, SecretRef, Service, Task, TaskDefinition,
+    TaskSource,
+};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::collections::BTreeMap;
+
+/// Which task to diagnose.
+#[derive(Debug, Clone)]
+pub enum Target<'a> {
+    /// From an event: DescribeTasks if it still knows the task, else the event's copy.
+    Event(&'a StoppedTask),
+    /// Named on the command line: DescribeTasks must know it.
+    Named { cluster: &'a str, task: &'a str },
+}
+
+/// Turns a failed read into a gap, naming the doctor's own missing permission plainly.
+fn gap<E, R>(call: &str, error: &SdkError<E, R>) -> Gap
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let reason = match error.code() {
+        Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => {
+            format!("the doctor's role may not call {call}")
+        }
+        _ => sdk_message(error),
+    };
+    tracing::warn!(call, %reason, "read failed; the checks that need it are skipped");
+    Gap {
+        call: call.to_string(),
+        reason,
+    }
+}
+
+fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    time.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+pub async fn collect(
+    cache: &ClientCache,
+    region: Option<&str>,
+    target: Target<'_>,
+) -> Result<Facts> {
+    let clients = cache.get(region);
+    let clients = clients.as_ref();
+    let mut facts = Facts::default();
+    facts.task = round_one(clients, &target, &mut facts.gaps, &mut facts.task_source).await?;
+
+    // Round 2: what the task names.
+    let task = &facts.task;
+    let service_name = task.service_name().map(str::to_string);
+    let eni_id = task
+        .attachment
+        .as_ref()
+        .and_then(|a| a.network_interface_id.clone());
+    let subnet_id = task.attachment.as_ref().and_then(|a| a.subnet_id.clone());
+    let (definition, service, eni, subnet) = tokio::join!(
+        task_definition(clients, task.task_definition_arn.as_deref()),
+        service(clients, &task.cluster_arn, service_name.as_deref()),
+        network::network_interface(clients, eni_id.as_deref()),
+        network::subnets(clients, subnet_id.as_deref()),
+    );
+    facts.task_definition = keep(definition, &mut facts.gaps).flatten();
+    facts.service = keep(service, &mut facts.gaps).flatten();
+    facts.network.network_interface = keep(eni, &mut facts.gaps).flatten();
+    facts.network.subnets = keep(subnet, &mut facts.gaps).unwrap_or_default();
+
+    // A task without an attachment in its record: its service names the subnets.
+    if facts.network.subnets.is_empty()
+        && let Some(first) = facts.task_subnet_id().map(str::to_string)
+    {
+        facts.network.subnets = keep(
+            network::subnets(clients, Some(&first)).await,
+            &mut facts.gaps,
+        )
+        .unwrap_or_default();
+    }
+
+    // Rounds 3 to 5: the VPC, and the role and references, side by side.
+    let vpc = facts.network.subnets.first().map(|s| s.vpc_id.clone());
+    let network_reads = async {
+        match &vpc {
+            Some(vpc) => {
+                network::read_vpc(clients, vpc, &facts.task.region, &mut facts.network).await
+            }
+            None => vec![],
+        }
+    };
+    let identity_reads =
+        identity::read(cache, clients, &facts.task, facts.task_definition.as_ref());
+    let (network_gaps, (identity, references, identity_gaps)) =
+        tokio::join!(network_reads, identity_reads);
+    facts.identity = identity;
+    facts.references = references;
+    facts.gaps.extend(network_gaps);
+    facts.gaps.extend(identity_gaps);
+    Ok(facts)
+}
+
+/// A metadata read's outcome: not found, or failed for another reason.
+fn lookup_error<E, R>(call: &str, error: &SdkError<E, R>) -> Lookup
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    const NOT_FOUND: &[&str] = &[
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "NotFoundException",
+        "RepositoryNotFoundException",
+        "ImageNotFoundException",
+        "NoSuchBucket",
+        "ParameterNotFound",
+    ];
+    match error.code() {
+        Some(code) if NOT_FOUND.contains(&code) => Lookup::NotFound,
+        _ => Lookup::Failed(gap(call, error).reason),
+    }
+}
+
+fn keep<T>(read: std::result::Result<T, Gap>, gaps: &mut Vec<Gap>) -> Option<T> {
+    read.map_err(|g| gaps.push(g)).ok()
+}
+
+/// Round 1: the task itself.
+async fn round_one(
+    clients: &Clients,
+    target: &Target<'_>,
+    gaps: &mut Vec<Gap>,
+    source: &mut TaskSource,
+) -> Result<Task> {
+    let (cluster, task_id) = match target {
+        Target::Event(event) => (
+            event.detail.cluster_arn.as_str(),
+            event.detail.task_arn.as_str(),
+        ),
+        Target::Named { cluster, task } => (*cluster, *task),
+    };
+    let described = clients
+        .ecs
+        .describe_tasks()
+        .cluster(cluster)
+        .tasks(task_id)
+        .include(aws_sdk_ecs::types::TaskField::Tags)
+        .send()
+        .await;
+    match (target, described) {
+        (Target::Event(event), Ok(out)) => match out.tasks().first() {
+            Some(found) => Ok(merge_event(task_from_ecs(found, Some(event)), event)),
+            None => {
+                *source = TaskSource::Event;
+                Ok(task_from_event(event))
+            }
+        },
+        (Target::Event(event), Err(error)) => {
+            gaps.push(gap("ecs:DescribeTasks", &error));
+            *source = TaskSource::Event;
+            Ok(task_from_event(event))
+        }
+        (Target::Named { cluster, task }, Ok(out)) => match out.tasks().first() {
+            Some(found) => Ok(task_from_ecs(found, None)),
+            None => Err(Error::TaskNotFound {
+                cluster: cluster.to_string(),
+                task: task.to_string(),
+            }),
+        },
+        (Target::Named { .. }, Err(error)) => Err(Error::Aws {
+            call: "ecs:DescribeTasks",
+            message: sdk_message(&error),
+        }),
+    }
+}
+
+fn task_from_ecs(task: &aws_sdk_ecs::types::Task, event: Option<&StoppedTask>) -> Task {
+    let arn = task.task_arn().unwrap_or_default().to_string();
+    let parts = ArnParts::parse(&arn);
+    let attachment = task
+        .attachments()
+        .iter()
+        .find(|a| a.details().iter().any(|d| d.name() == Some("subnetId")))
+        .map(|a| {
+            let detail = |name: &str| {
+                a.details()
+                    .iter()
+                    .find(|d| d.name() == Some(name))
+                    .and_then(|d| d.value().map(str::to_string))
+            };
+            EniAttachment {
+                subnet_id: detail("subnetId"),
+                network_interface_id: detail("networkInterfaceId"),
+                private_ipv4_address: detail("privateIPv4Address"),
+            }
+        });
+    Task {
+        cluster_arn: task.cluster_arn().unwrap_or_default().to_string(),
+        group: task.group().map(str::to_string),
+        started_by: task.started_by().map(str::to_string),
+        task_definition_arn: task.task_definition_arn().map(str::to_string),
+        launch_type: task
+            .launch_type()
+            .map(|l| l.as_str().to_string())
+            .filter(|l| !l.is_empty()),
+        platform_version: task.platform_version().map(str::to_string),
+        stopped_reason: task.stopped_reason().unwrap_or_default().to_string(),
+        stop_code: task.stop_code().map(|c| c.as_str().to_string()),
+        stopped_at: timestamp(task.stopped_at()),
+        region: event
+            .map(|e| e.region.clone())
+            .or(parts.map(|p| p.region.to_string()))
+            .unwrap_or_default(),
+        account: event
+            .map(|e| e.account.clone())
+            .or(parts.map(|p| p.account.to_string()))
+            .unwrap_or_default(),
+        availability_zone: task.availability_zone().map(str::to_string),
+        attachment,
+        tags: task
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+        arn,
+    }
+}
+
+/// Fills what DescribeTasks omitted from the event (it may lack `stopCode`, timestamps, the
+/// launch type).
+fn merge_event(mut task: Task, event: &StoppedTask) -> Task {
+    let from_event = task_from_event(event);
+    let fill = |mine: &mut Option<String>, theirs: Option<String>| {
+        if mine.is_none() {
+            *mine = theirs;
+        }
+    };
+    fill(&mut task.stop_code, from_event.stop_code);
+    fill(&mut task.stopped_at, from_event.stopped_at);
+    fill(&mut task.launch_type, from_event.launch_type);
+    fill(&mut task.platform_version, from_event.platform_version);
+    fill(&mut task.group, from_event.group);
+    fill(&mut task.started_by, from_event.started_by);
+    fill(
+        &mut task.task_definition_arn,
+        from_event.task_definition_arn,
+    );
+    fill(&mut task.availability_zone, from_event.availability_zone);
+    if task.stopped_reason.is_empty() {
+        task.stopped_reason = from_event.stopped_reason;
+    }
+    if task.attachment.is_none() {
+        task.attachment = from_event.attachment;
+    }
+    task
+}
+
+fn task_from_event(event: &StoppedTask) -> Task {
+    let detail = &event.detail;
+    let attachment = detail
+        .attachments
+        .iter()
+        .find(|a| a.detail("subnetId").is_some())
+        .map(|a| EniAttachment {
+            subnet_id: a.detail("subnetId").map(str::to_string),
+            network_interface_id: a.detail("networkInterfaceId").map(str::to_string),
+            private_ipv4_address: a.detail("privateIPv4Address").map(str::to_string),
+        });
+    Task {
+        arn: detail.task_arn.clone(),
+        cluster_arn: detail.cluster_arn.clone(),
+        group: detail.group.clone(),
+        started_by: detail.started_by.clone(),
+        task_definition_arn: detail.task_definition_arn.clone(),
+        launch_type: detail.launch_type.clone().filter(|l| !l.is_empty()),
+        platform_version: detail.platform_version.clone(),
+        stopped_reason: event.stopped_reason().to_string(),
+        stop_code: detail.stop_code.clone(),
+        stopped_at: detail.stopped_at.clone(),
+        region: event.region.clone(),
+        account: event.account.clone(),
+        availability_zone: detail.availability_zone.clone(),
+        attachment,
+        tags: BTreeMap::new(),
+    }
+}
+
+async fn task_definition(
+    clients: &Clients,
+    arn: Option<&str>,
+) -> std::result::Result<Option<TaskDefinition>, Gap> {
+    let Some(arn) = arn else { return Ok(None) };
+    let out = clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| gap("ecs:DescribeTaskDefinition", &e))?;
+    Ok(out.task_definition().map(|d| TaskDefinition {
+        arn: d.task_definition_arn().unwrap_or(arn).to_string(),
+        family: d.family().unwrap_or_default().to_string(),
+        revision: d.revision(),
+        execution_role_arn: d.execution_role_arn().map(str::to_string),
+        task_role_arn: d.task_role_arn().map(str::to_string),
+        network_mode: d.network_mode().map(|m| m.as_str().to_string()),
+        containers: d.container_definitions().iter().map(container).collect(),
+    }))
+}
+
+/// Keeps what the checks need and no values: environment variables are left out entirely.
+fn container(c: &aws_sdk_ecs::types::ContainerDefinition) -> Container {
+    let secret_ref = |s: &aws_sdk_ecs::types::Secret| SecretRef {
+        name: s.name().to_string(),
+        value_from: s.value_from().to_string(),
+    };
+    let log = c.log_configuration();
+    Container {
+        name: c.name().unwrap_or_default().to_string(),
+        image: c.image().unwrap_or_default().to_string(),
+        secrets: c.secrets().iter().map(secret_ref).collect(),
+        repository_credentials: c
+            .repository_credentials()
+            .map(|r| r.credentials_parameter().to_string()),
+        log_driver: log.map(|l| l.log_driver().as_str().to_string()),
+        awslogs_options: log
+            .and_then(|l| l.options())
+            .map(|options| {
+                options
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("awslogs-"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        log_secret_options: log
+            .map(|l| l.secret_options().iter().map(secret_ref).collect())
+            .unwrap_or_default(),
+        environment_files: c
+            .environment_files()
+            .iter()
+            .map(|f| f.value().to_string())
+            .collect(),
+    }
+}
+
+async fn service(
+    clients: &Clients,
+    cluster: &str,
+    name: Option<&str>,
+) -> std::result::Result<Option<Service>, Gap> {
+    let Some(name) = name else { return Ok(None) };
+    let out = clients
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await
+        .map_err(|e| gap("ecs:DescribeServices", &e))?;
+    Ok(out.services().first().map(|s| {
+        let vpc = s
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration());
+        Service {
+            name: s.service_name().unwrap_or(name).to_string(),
+            arn: s.service_arn().map(str::to_string),
+            subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+            security_groups: vpc
+                .map(|v| v.security_groups().to_vec())
+                .unwrap_or_default(),
+            assign_public_ip: vpc
+                .and_then(|v| v.assign_public_ip())
+                .map(|a| a.as_str().to_string()),
+        }
+    }))
+}

@@ -434,9 +434,10 @@ def report(args, runs, zip_info):
     lines = [
         "ecs-task-doctor benchmark",
         f"  release `bootstrap` ({platform.machine()} host build) against moto through a loopback proxy "
-        f"adding {args.delay_ms:g} ms per AWS call;",
-        f"  world: NAT + interface endpoints (secretsmanager, logs) + a secret; {len(runs)} runs, "
-        "each a fresh process; value = median (calls, rounds: max)",
+        f"adding {args.delay_ms:g} ms per AWS call (plus the proxy's own ~1-3 ms);",
+        "  world: examples/bench_world.rs (NAT gateway, interface endpoints for secretsmanager and logs, "
+        "a secret);",
+        f"  {len(runs)} runs, each a fresh process; value = median (AWS calls and rounds: max over runs)",
         f"  machine: {machine()}",
         "",
         "  ".join(h.ljust(w) for h, w in zip(("figure", "value", "target", ""), widths)) + "  spread",

@@ -113,47 +113,56 @@ fn rank(failure: &Failure, finding: &Finding) -> (Status, bool, u8) {
 }
 
 /// How well a category explains the failure: 0 best.
+///
+/// A referenced thing that is missing or unusable (a secret, a parameter, a disabled key)
+/// outranks a missing permission on it: no grant fixes a secret that does not exist, and
+/// ECS often reports such a secret as AccessDenied.
 fn fit(failure: &Failure, category: Category) -> u8 {
     use Category::*;
-    let reference = match failure.stage {
-        Stage::SecretsManager | Stage::PrivateRegistryAuth => Secret,
-        Stage::Ssm => SsmParameter,
-        Stage::Logging => LogGroup,
-        Stage::EnvFiles => EnvFile,
-        Stage::Efs => Efs,
-        Stage::ImagePull | Stage::EcrAuth => Registry,
-        Stage::SecretsOrAuth | Stage::Other => Platform,
+    let named_stage = match failure.stage {
+        Stage::SecretsManager | Stage::PrivateRegistryAuth => Some(Secret),
+        Stage::Ssm => Some(SsmParameter),
+        Stage::Logging => Some(LogGroup),
+        Stage::EnvFiles => Some(EnvFile),
+        Stage::Efs => Some(Efs),
+        Stage::ImagePull | Stage::EcrAuth => Some(Registry),
+        Stage::SecretsOrAuth | Stage::Other => None,
     };
+    let reference = matches!(
+        category,
+        Secret | SsmParameter | LogGroup | EnvFile | Efs | Registry | Kms
+    );
+    let stage_bonus = u8::from(named_stage != Some(category));
     match failure.error {
         // `signal: killed`, timeouts and unclassified messages are usually the network path.
         // In the order the hops come on the path: route, name resolution, endpoint, security
-        // groups, network ACLs.
+        // groups, network ACLs; then the role, what it fetches, and its permissions.
         ErrorKind::Network | ErrorKind::Unknown | ErrorKind::Throttled => match category {
             NetworkRoute | PublicIp => 0,
             Dns => 1,
             VpcEndpoint => 2,
             SecurityGroup => 3,
             Nacl => 4,
-            c if c == reference => 5,
-            _ => 6,
+            IamRole => 5,
+            _ if reference => 6 + stage_bonus,
+            IamPermission => 8,
+            _ => 9,
         },
-        ErrorKind::AccessDenied => match category {
-            IamPermission | IamRole => 0,
-            Kms => 1,
-            c if c == reference => 2,
-            VpcEndpoint => 3,
-            _ => 6,
-        },
+        ErrorKind::AccessDenied | ErrorKind::NotFound | ErrorKind::InvalidReference => {
+            match category {
+                IamRole => 0,
+                _ if reference => 1 + stage_bonus,
+                IamPermission => 3,
+                VpcEndpoint => 4,
+                _ => 9,
+            }
+        }
         ErrorKind::Kms => match category {
             Kms => 0,
-            IamPermission => 1,
-            c if c == reference => 2,
-            _ => 6,
-        },
-        ErrorKind::NotFound | ErrorKind::InvalidReference => match category {
-            c if c == reference => 0,
-            IamPermission => 2,
-            _ => 6,
+            IamRole => 1,
+            _ if reference => 2 + stage_bonus,
+            IamPermission => 4,
+            _ => 9,
         },
     }
 }

@@ -59,7 +59,7 @@ pub(super) async fn read(
     };
     // Round 5: simulate every call on its exact resource.
     if let Some(RoleLookup::Found(role)) = &identity.execution_role {
-        match simulate(clients, &role.arn, &required_permissions(&facts)).await {
+        match simulate(&clients.iam, &role.arn, &required_permissions(&facts)).await {
             Ok(simulations) => identity.simulations = simulations,
             Err(gap) => gaps.push(gap),
         }
@@ -520,8 +520,8 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
 /// Asks the policy simulator about every permission, one call per resource. The emulator does
 /// not implement the simulator and answers HTTP 500: one attempt only, so the SDK does not
 /// spend seconds retrying it.
-async fn simulate(
-    clients: &Clients,
+pub async fn simulate(
+    iam: &aws_sdk_iam::Client,
     role: &str,
     permissions: &[Permission],
 ) -> Result<Vec<Simulation>, Gap> {
@@ -537,8 +537,7 @@ async fn simulate(
         }
     }
     let calls = by_resource.iter().map(|(resource, via, actions)| {
-        let mut request = clients
-            .iam
+        let mut request = iam
             .simulate_principal_policy()
             .policy_source_arn(role)
             .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))

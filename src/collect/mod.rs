@@ -18,6 +18,8 @@
 mod identity;
 mod network;
 
+pub use identity::simulate;
+
 use crate::aws::{ClientCache, Clients};
 use crate::error::{Error, Result, sdk_message};
 use crate::event::{ArnParts, StoppedTask};

@@ -5,6 +5,7 @@ use super::support::{ACCOUNT, REGION, config};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, DomainType, IpPermission, UserIdGroupPair, VpcEndpointType,
 };
+use aws_sdk_ecs::types::builders::ContainerDefinitionBuilder;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType,
     LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, Secret,
@@ -51,6 +52,16 @@ pub struct World {
 pub const SECRET_NAME: &str = "demo/db-password";
 
 pub async fn build(egress: Egress, fixture: &str) -> World {
+    build_with(egress, fixture, |container, _| container).await
+}
+
+/// Builds the world with the task's container definition changed by `container`, which gets
+/// the secret's ARN.
+pub async fn build_with(
+    egress: Egress,
+    fixture: &str,
+    container: impl FnOnce(ContainerDefinitionBuilder, &str) -> ContainerDefinitionBuilder,
+) -> World {
     let config = config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
@@ -290,30 +301,33 @@ pub async fn build(egress: Egress, fixture: &str) -> World {
         .memory("512")
         .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
         .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image(format!(
-                    "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.8.2"
-                ))
-                // moto needs container-level memory even on Fargate.
-                .memory(512)
-                .log_configuration(
-                    LogConfiguration::builder()
-                        .log_driver(LogDriver::Awslogs)
-                        .options("awslogs-group", "/ecs/web")
-                        .options("awslogs-region", REGION)
-                        .options("awslogs-stream-prefix", "web")
-                        .build()
-                        .unwrap(),
-                )
-                .secrets(
-                    Secret::builder()
-                        .name("DB_PASSWORD")
-                        .value_from(&secret_arn)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
+            container(
+                ContainerDefinition::builder()
+                    .name("web")
+                    .image(format!(
+                        "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.8.2"
+                    ))
+                    // moto needs container-level memory even on Fargate.
+                    .memory(512)
+                    .log_configuration(
+                        LogConfiguration::builder()
+                            .log_driver(LogDriver::Awslogs)
+                            .options("awslogs-group", "/ecs/web")
+                            .options("awslogs-region", REGION)
+                            .options("awslogs-stream-prefix", "web")
+                            .build()
+                            .unwrap(),
+                    )
+                    .secrets(
+                        Secret::builder()
+                            .name("DB_PASSWORD")
+                            .value_from(&secret_arn)
+                            .build()
+                            .unwrap(),
+                    ),
+                &secret_arn,
+            )
+            .build(),
         )
         .send()
         .await

@@ -18,6 +18,7 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub s3: aws_sdk_s3::Client,
+    pub efs: aws_sdk_efs::Client,
 }
 
 impl Clients {
@@ -34,6 +35,7 @@ impl Clients {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             ecr: aws_sdk_ecr::Client::new(config),
             s3: aws_sdk_s3::Client::new(config),
+            efs: aws_sdk_efs::Client::new(config),
         }
     }
 }

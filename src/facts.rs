@@ -110,6 +110,20 @@ pub struct TaskDefinition {
     pub network_mode: Option<String>,
     #[serde(default)]
     pub containers: Vec<Container>,
+    /// EFS volumes.
+    #[serde(default)]
+    pub efs_volumes: Vec<EfsVolume>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsVolume {
+    pub name: String,
+    pub file_system_id: String,
+    pub access_point_id: Option<String>,
+    /// `authorizationConfig.iam` is ENABLED.
+    #[serde(default)]
+    pub iam_authorization: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -548,6 +562,34 @@ pub struct References {
     pub env_files: Vec<EnvFileLookup>,
     #[serde(default)]
     pub images: Vec<ImageLookup>,
+    #[serde(default)]
+    pub file_systems: Vec<FileSystemLookup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSystemLookup {
+    pub file_system_id: String,
+    /// DescribeMountTargets' outcome: `NotFound` when the file system does not exist.
+    pub lookup: Lookup,
+    #[serde(default)]
+    pub mount_targets: Vec<MountTarget>,
+    /// Access points the task definition names, with whether each exists.
+    #[serde(default)]
+    pub access_points: Vec<(String, Lookup)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MountTarget {
+    pub id: String,
+    pub subnet_id: String,
+    pub availability_zone: Option<String>,
+    pub ip_address: Option<String>,
+    /// `available`, `creating`, …
+    pub state: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
 }
 
 /// The outcome of a metadata read of one referenced thing.
@@ -577,6 +619,8 @@ pub struct SecretLookup {
     pub version_stages: Vec<String>,
     #[serde(default)]
     pub version_ids: Vec<String>,
+    /// The secret's resource policy, read for secrets in another account.
+    pub resource_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -3,6 +3,7 @@
 //! so a finding id leads straight to its code and to its row in the README's finding table.
 
 pub mod dns;
+pub mod efs;
 pub mod endpoint;
 pub mod env_file;
 pub mod iam;
@@ -234,6 +235,9 @@ pub const ALL: &[&Check] = &[
     &logs::LOG_GROUP,
     &env_file::OBJECT,
     &registry::IMAGE,
+    &efs::MOUNT_TARGET,
+    &efs::NFS_ACCESS,
+    &efs::ACCESS_POINT,
 ];
 
 /// Runs every check over the facts.

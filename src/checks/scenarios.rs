@@ -350,3 +350,41 @@ fn platform_1_3_skips_the_security_group_checks() {
         [Status::Skipped]
     );
 }
+
+fn cross_account_secret(kms_key_id: Option<&str>, policy: Option<&str>) -> Facts {
+    let mut facts = with_task_definition(healthy_nat());
+    let arn = "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/db-AbCdEf";
+    facts.task_definition.as_mut().unwrap().containers[0].secrets[0].value_from = arn.into();
+    facts.references.secrets.push(crate::facts::SecretLookup {
+        reference: arn.into(),
+        region: "us-east-1".into(),
+        lookup: crate::facts::Lookup::Found,
+        arn: Some(arn.into()),
+        name: Some("shared/db".into()),
+        deleted_date: None,
+        kms_key_id: kms_key_id.map(str::to_string),
+        version_stages: vec!["AWSCURRENT".into()],
+        version_ids: vec![],
+        resource_policy: policy.map(str::to_string),
+    });
+    facts
+}
+
+#[test]
+fn a_cross_account_secret_needs_a_customer_key_and_a_resource_policy() {
+    let (cause, _) = root(&cross_account_secret(None, None));
+    assert_eq!(cause.as_deref(), Some("secret.cross-account"));
+    let key = Some("arn:aws:kms:us-east-1:999999999999:key/k");
+    let (cause, report) = root(&cross_account_secret(key, None));
+    assert_eq!(cause.as_deref(), Some("secret.cross-account"));
+    assert!(
+        report
+            .root_finding()
+            .unwrap()
+            .detail
+            .contains("resource policy does not let account 123456789012")
+    );
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
+    let (_, report) = root(&cross_account_secret(key, Some(policy)));
+    assert_eq!(status(&report, "secret.cross-account"), [Status::Pass]);
+}

@@ -3,6 +3,7 @@
 //! deletion, the version asked for exists, the reference is not a partial ARN that looks
 //! complete, and a secret in another account uses a customer managed key.
 
+use super::policy::{Request, Verdict, evaluate};
 use super::{Category, Check, Finding, Severity};
 use crate::facts::{Facts, Lookup, SecretReference, ValueSource, credentials_source, value_source};
 use regex::Regex;
@@ -21,7 +22,7 @@ pub const EXISTS: Check = Check {
 
 pub const CROSS_ACCOUNT: Check = Check {
     id: "secret.cross-account",
-    title: "A secret in another account is encrypted with a customer managed key",
+    title: "A secret in another account uses a customer managed key and a resource policy that admits the task",
     problem: "a cross-account secret uses the AWS managed key",
     category: Category::Kms,
     severity: Severity::High,
@@ -161,13 +162,34 @@ fn cross_account(check: &Check, facts: &Facts) -> Vec<Finding> {
                     Some(k.reference.as_str()) == key && k.manager.as_deref() == Some("AWS")
                 });
         let arn = lookup.arn.as_deref().unwrap_or(&reference.id);
-        findings.push(if aws_managed {
-            check.fail(
+        if aws_managed {
+            findings.push(check.fail(
                 format!("Secret {arn} (the {why}) lives in account {account} and is encrypted with the AWS managed key aws/secretsmanager, which no other account can use: the task's account {} cannot decrypt it.", facts.task.account),
                 &[arn],
-            )
-        } else {
-            check.pass(format!("Secret {arn} in account {account} uses a customer managed key."), &[arn])
+            ));
+            continue;
+        }
+        let role = facts
+            .task_definition
+            .as_ref()
+            .and_then(|d| d.execution_role_arn.clone());
+        let mut principals = vec![
+            format!("arn:aws:iam::{}:root", facts.task.account),
+            facts.task.account.clone(),
+        ];
+        principals.extend(role);
+        let request = Request {
+            action: "secretsmanager:GetSecretValue",
+            resource: arn,
+            principals: Some(&principals),
+        };
+        findings.push(match lookup.resource_policy.as_deref().map(|p| evaluate(&[("the secret's resource policy", p)], &request)) {
+            Some(Verdict::Allowed) => check.pass(format!("Secret {arn} in account {account} uses a customer managed key and its resource policy lets the task's account read it."), &[arn]),
+            Some(Verdict::Unknown(why)) => check.warn(format!("Whether the resource policy of secret {arn} (account {account}) lets the execution role read it cannot be told: {why}."), &[arn]),
+            Some(_) | None => check.fail(
+                format!("Secret {arn} (the {why}) lives in account {account}, and its resource policy does not let account {} or its execution role read it.", facts.task.account),
+                &[arn],
+            ).with_fix(format!("aws secretsmanager put-resource-policy --secret-id {arn} --resource-policy '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"AWS\":\"<execution role ARN>\"}},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}}]}}'  (run in account {account})")),
         });
     }
     findings

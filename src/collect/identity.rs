@@ -13,9 +13,9 @@ use crate::checks::env_file::bucket_and_key;
 use crate::checks::iam::{Permission, ecr_repository_arn, required_permissions};
 use crate::checks::secret;
 use crate::facts::{
-    Decision, EnvFileLookup, Facts, Gap, Identity, ImageLookup, KmsKey, LogGroupLookup, Lookup,
-    ParameterLookup, PolicyDocument, References, Role, RoleLookup, SecretLookup, Simulation, Task,
-    TaskDefinition, ValueSource, value_source,
+    Decision, EfsVolume, EnvFileLookup, Facts, FileSystemLookup, Gap, Identity, ImageLookup,
+    KmsKey, LogGroupLookup, Lookup, MountTarget, ParameterLookup, PolicyDocument, References, Role,
+    RoleLookup, SecretLookup, Simulation, Task, TaskDefinition, ValueSource, value_source,
 };
 use aws_config::retry::RetryConfig;
 use aws_smithy_types::date_time::Format;
@@ -202,7 +202,24 @@ async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
     secret_refs.dedup_by(|a, b| a.0.id == b.0.id);
     let secrets = join_all(secret_refs.iter().map(|(reference, _)| async move {
         let clients = cache.get(Some(&reference.region));
-        describe_secret(&clients, &reference.id, &reference.region).await
+        let mut found = describe_secret(&clients, &reference.id, &reference.region).await;
+        // Another account's secret is readable only if its resource policy allows the role.
+        if reference
+            .account
+            .as_deref()
+            .is_some_and(|a| a != facts.task.account)
+            && found.lookup == Lookup::Found
+        {
+            found.resource_policy = clients
+                .secrets
+                .get_resource_policy()
+                .secret_id(&reference.id)
+                .send()
+                .await
+                .ok()
+                .and_then(|out| out.resource_policy().map(str::to_string));
+        }
+        found
     }));
     let mut parameters: Vec<(String, String)> = definition
         .containers
@@ -263,8 +280,14 @@ async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
                 .await
             }),
     );
-    let (secrets, parameters, log_groups, env_files, images) =
-        tokio::join!(secrets, parameters, groups, env_files, images);
+    let file_systems = join_all(
+        definition
+            .efs_volumes
+            .iter()
+            .map(|volume| describe_file_system(cache.get(Some(region)), volume)),
+    );
+    let (secrets, parameters, log_groups, env_files, images, file_systems) =
+        tokio::join!(secrets, parameters, groups, env_files, images, file_systems);
     References {
         secrets,
         parameters,
@@ -272,6 +295,7 @@ async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
         log_groups,
         env_files,
         images,
+        file_systems,
     }
 }
 
@@ -286,6 +310,7 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
         kms_key_id: None,
         version_stages: vec![],
         version_ids: vec![],
+        resource_policy: None,
     };
     match clients.secrets.describe_secret().secret_id(id).send().await {
         Ok(out) => {
@@ -585,4 +610,76 @@ pub async fn simulate(
         }
     }
     Ok(simulations)
+}
+
+/// An EFS file system's mount targets with their security groups, and the access point.
+async fn describe_file_system(
+    clients: std::sync::Arc<Clients>,
+    volume: &EfsVolume,
+) -> FileSystemLookup {
+    let id = volume.file_system_id.as_str();
+    let mut found = FileSystemLookup {
+        file_system_id: id.to_string(),
+        lookup: Lookup::Found,
+        mount_targets: vec![],
+        access_points: vec![],
+    };
+    let access_point = async {
+        let point = volume.access_point_id.as_deref()?;
+        let lookup = match clients
+            .efs
+            .describe_access_points()
+            .access_point_id(point)
+            .send()
+            .await
+        {
+            Ok(out) if !out.access_points().is_empty() => Lookup::Found,
+            Ok(_) => Lookup::NotFound,
+            Err(error) => match error.code() {
+                Some("AccessPointNotFound") => Lookup::NotFound,
+                _ => lookup_error("elasticfilesystem:DescribeAccessPoints", &error),
+            },
+        };
+        Some((point.to_string(), lookup))
+    };
+    let targets = clients
+        .efs
+        .describe_mount_targets()
+        .file_system_id(id)
+        .send();
+    let (targets, access_point) = tokio::join!(targets, access_point);
+    found.access_points.extend(access_point);
+    let targets = match targets {
+        Ok(out) => out.mount_targets().to_vec(),
+        Err(error) => {
+            found.lookup = match error.code() {
+                Some("FileSystemNotFound") => Lookup::NotFound,
+                _ => lookup_error("elasticfilesystem:DescribeMountTargets", &error),
+            };
+            return found;
+        }
+    };
+    let groups = join_all(targets.iter().map(|t| {
+        clients
+            .efs
+            .describe_mount_target_security_groups()
+            .mount_target_id(t.mount_target_id())
+            .send()
+    }))
+    .await;
+    found.mount_targets = targets
+        .iter()
+        .zip(groups)
+        .map(|(target, groups)| MountTarget {
+            id: target.mount_target_id().to_string(),
+            subnet_id: target.subnet_id().to_string(),
+            availability_zone: target.availability_zone_name().map(str::to_string),
+            ip_address: target.ip_address().map(str::to_string),
+            state: target.life_cycle_state().as_str().to_string(),
+            security_groups: groups
+                .map(|g| g.security_groups().to_vec())
+                .unwrap_or_default(),
+        })
+        .collect();
+    found
 }

@@ -24,8 +24,8 @@ use crate::aws::{ClientCache, Clients};
 use crate::error::{Error, Result, sdk_message};
 use crate::event::{ArnParts, StoppedTask};
 use crate::facts::{
-    Container, EniAttachment, Facts, Gap, Lookup, SecretRef, Service, Task, TaskDefinition,
-    TaskSource,
+    Container, EfsVolume, EniAttachment, Facts, Gap, Lookup, SecretRef, Service, Task,
+    TaskDefinition, TaskSource,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::date_time::Format;
@@ -330,6 +330,24 @@ async fn task_definition(
         task_role_arn: d.task_role_arn().map(str::to_string),
         network_mode: d.network_mode().map(|m| m.as_str().to_string()),
         containers: d.container_definitions().iter().map(container).collect(),
+        efs_volumes: d
+            .volumes()
+            .iter()
+            .filter_map(|v| {
+                let efs = v.efs_volume_configuration()?;
+                let authorization = efs.authorization_config();
+                Some(EfsVolume {
+                    name: v.name().unwrap_or_default().to_string(),
+                    file_system_id: efs.file_system_id().to_string(),
+                    access_point_id: authorization
+                        .and_then(|a| a.access_point_id())
+                        .map(str::to_string),
+                    iam_authorization: authorization
+                        .and_then(|a| a.iam())
+                        .is_some_and(|i| i.as_str() == "ENABLED"),
+                })
+            })
+            .collect(),
     }))
 }
 

@@ -205,7 +205,10 @@ async fn a_permissions_boundary_denial_is_told_apart() {
             .contains("permissions boundary does not allow it")
     );
     assert!(findings[0].remediation.contains("permissions boundary"));
-    assert!(findings[0].resources.contains(&REPOSITORY.to_string()), "the exact repository ARN");
+    assert!(
+        findings[0].resources.contains(&REPOSITORY.to_string()),
+        "the exact repository ARN"
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{
 use aws_sdk_ecs::types::builders::ContainerDefinitionBuilder;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType,
-    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, Secret,
+    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, Secret, Volume,
 };
 use serde_json::Value;
 
@@ -61,6 +61,20 @@ pub async fn build_with(
     egress: Egress,
     fixture: &str,
     container: impl FnOnce(ContainerDefinitionBuilder, &str) -> ContainerDefinitionBuilder,
+) -> World {
+    build_full(egress, fixture, container, vec![]).await
+}
+
+/// Builds the world with the task definition's volumes.
+pub async fn build_with_volumes(egress: Egress, fixture: &str, volumes: Vec<Volume>) -> World {
+    build_full(egress, fixture, |container, _| container, volumes).await
+}
+
+async fn build_full(
+    egress: Egress,
+    fixture: &str,
+    container: impl FnOnce(ContainerDefinitionBuilder, &str) -> ContainerDefinitionBuilder,
+    volumes: Vec<Volume>,
 ) -> World {
     let config = config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
@@ -300,6 +314,7 @@ pub async fn build_with(
         .cpu("256")
         .memory("512")
         .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
+        .set_volumes(Some(volumes))
         .container_definitions(
             container(
                 ContainerDefinition::builder()

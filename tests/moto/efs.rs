@@ -1,0 +1,136 @@
+//! EFS volumes in moto: mount targets, their security groups, access points.
+
+use super::network::diagnose;
+use super::support::{config, moto};
+use super::world::{Egress, World, build_with_volumes};
+use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
+use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsVolumeConfiguration, Volume};
+use ecs_task_doctor::checks::Status;
+
+const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
+
+async fn world_with_file_system(access_point: Option<&str>) -> (World, String) {
+    let efs = aws_sdk_efs::Client::new(&config().await);
+    let system = efs
+        .create_file_system()
+        .creation_token("web-data")
+        .send()
+        .await
+        .unwrap();
+    let id = system.file_system_id().to_string();
+    let mut volume = EfsVolumeConfiguration::builder().file_system_id(&id);
+    if let Some(point) = access_point {
+        volume = volume.authorization_config(
+            EfsAuthorizationConfig::builder()
+                .access_point_id(point)
+                .build(),
+        );
+    }
+    let volume = Volume::builder()
+        .name("data")
+        .efs_volume_configuration(volume.build().unwrap())
+        .build();
+    let world = build_with_volumes(Egress::Nat { nat_routed: true }, FIXTURE, vec![volume]).await;
+    (world, id)
+}
+
+async fn mount_target(world: &World, file_system: &str, admit_task: bool) -> String {
+    let group = world
+        .ec2
+        .create_security_group()
+        .group_name("efs")
+        .description("efs")
+        .vpc_id(&world.vpc)
+        .send()
+        .await
+        .unwrap();
+    let group = group.group_id().unwrap().to_string();
+    if admit_task {
+        world
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(&group)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(2049)
+                    .to_port(2049)
+                    .user_id_group_pairs(
+                        UserIdGroupPair::builder()
+                            .group_id(&world.security_group)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let efs = aws_sdk_efs::Client::new(&world.config);
+    efs.create_mount_target()
+        .file_system_id(file_system)
+        .subnet_id(&world.task_subnet)
+        .security_groups(&group)
+        .send()
+        .await
+        .unwrap();
+    group
+}
+
+#[tokio::test]
+async fn a_file_system_without_a_mount_target_in_the_zone_is_the_root_cause() {
+    let _moto = moto().await;
+    let (world, id) = world_with_file_system(None).await;
+    let report = diagnose(&world).await;
+    assert_eq!(
+        report.root_cause.as_deref(),
+        Some("efs.mount-target"),
+        "{report:#?}"
+    );
+    assert!(report.root_finding().unwrap().detail.contains(&id));
+}
+
+#[tokio::test]
+async fn a_mount_target_whose_group_refuses_nfs_is_the_root_cause() {
+    let _moto = moto().await;
+    let (world, id) = world_with_file_system(None).await;
+    let group = mount_target(&world, &id, false).await;
+    let report = diagnose(&world).await;
+    assert_eq!(
+        report.root_cause.as_deref(),
+        Some("efs.nfs-access"),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .root_finding()
+            .unwrap()
+            .remediation
+            .contains(&format!(
+                "--group-id {group} --protocol tcp --port 2049 --source-group {}",
+                world.security_group
+            ))
+    );
+}
+
+#[tokio::test]
+async fn a_reachable_mount_target_passes_and_a_missing_access_point_fails() {
+    let _moto = moto().await;
+    let (world, id) = world_with_file_system(Some("fsap-0123456789abcdef0")).await;
+    mount_target(&world, &id, true).await;
+    let report = diagnose(&world).await;
+    let status = |check: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.id == check)
+            .map(|f| f.status)
+    };
+    assert_eq!(
+        status("efs.mount-target"),
+        Some(Status::Pass),
+        "{report:#?}"
+    );
+    assert_eq!(status("efs.nfs-access"), Some(Status::Pass));
+    assert_eq!(report.root_cause.as_deref(), Some("efs.access-point"));
+}

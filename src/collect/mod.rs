@@ -280,6 +280,16 @@ fn merge_event(mut task: Task, event: &StoppedTask) -> Task {
     task
 }
 
+/// The facts an event alone gives, with no AWS reads: what the doctor knows when every read
+/// fails.
+pub fn event_facts(event: &StoppedTask) -> Facts {
+    Facts {
+        task: task_from_event(event),
+        task_source: TaskSource::Event,
+        ..Facts::default()
+    }
+}
+
 fn task_from_event(event: &StoppedTask) -> Task {
     let detail = &event.detail;
     let attachment = detail

@@ -44,7 +44,7 @@ async fn main() {
         report: None,
     };
     let started = std::time::Instant::now();
-    let outcome = match doctor.handle_event(world.event.clone(), topics).await {
+    let outcome = match doctor.handle_event(world.event.clone(), topics, None).await {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("demo: the handler failed: {error}");

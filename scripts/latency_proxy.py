@@ -16,9 +16,14 @@ Requests for /moto-api/ are forwarded at once and not logged. Keep-alive on both
 and response bodies framed by Content-Length, chunked transfer coding or (responses only)
 connection close; the body is re-sent to the client with a Content-Length. Only loopback
 targets are accepted. Standard library only.
+
+The fault tests use it too: `--deny 'ec2:DescribeRouteTables'` answers matching calls with an
+access-denied error in the request's own protocol, `--throttle 'ec2:*=2'` answers the first two
+matches with a throttling error (the SDK retries those).
 """
 
 import argparse
+import fnmatch
 import asyncio
 import json
 import os
@@ -160,13 +165,54 @@ def scope(headers):
     return (match.group(2), match.group(1)) if match else (None, None)
 
 
+def fault_response(kind, service, headers, op):
+    """An AWS error response in the request's protocol: `deny` (access denied) or `throttle`.
+    Returns (status, reason, headers, body)."""
+    deny = kind == "deny"
+    message = f"fault injected by latency_proxy: {service}:{op}"
+    if header(headers, "x-amz-target"):  # awsJson protocols (ECS, DynamoDB, KMS, ...)
+        code = "AccessDeniedException" if deny else "ThrottlingException"
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return 400, "Bad Request", [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
+    if service == "ec2":
+        code, status = ("UnauthorizedOperation", 403) if deny else ("RequestLimitExceeded", 503)
+        body = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+                f"<Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>")
+        return status, "Error", [("Content-Type", "text/xml")], body.encode()
+    if service in ("iam", "sns", "sts", "sqs"):
+        code, status = ("AccessDenied", 403) if deny else ("Throttling", 400)
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>fault</RequestId></ErrorResponse>")
+        return status, "Error", [("Content-Type", "text/xml")], body.encode()
+    if service == "s3":
+        code, status = ("AccessDenied", 403) if deny else ("SlowDown", 503)
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        return status, "Error", [("Content-Type", "application/xml")], body.encode()
+    code, status = ("AccessDeniedException", 403) if deny else ("ThrottlingException", 429)
+    body = json.dumps({"message": message}).encode()
+    return status, "Error", [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)], body
+
+
 class Proxy:
-    def __init__(self, target_host, target_port, delay, log):
+    def __init__(self, target_host, target_port, delay, log, deny=(), throttle=()):
         self.target_host = target_host
         self.target_port = target_port
         self.delay = delay
         self.log = log
         self.connections = set()
+        # Fault injection: glob patterns over "service:operation" (X-Amz-Target, Action or path).
+        self.deny = list(deny)
+        self.throttle = {pattern: int(count) for pattern, count in throttle}
+
+    def fault(self, service, op):
+        name = f"{service}:{op}"
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.deny):
+            return "deny"
+        for pattern, left in self.throttle.items():
+            if left > 0 and fnmatch.fnmatchcase(name, pattern):
+                self.throttle[pattern] = left - 1
+                return "throttle"
+        return None
 
     def record(self, entry):
         if self.log is not None:
@@ -243,6 +289,10 @@ class Proxy:
                 if not internal and self.delay > 0:
                     await asyncio.sleep(self.delay)
 
+                service, region = scope(headers)
+                op = operation(headers, target, body)
+                fault = None if internal else self.fault(service, op)
+
                 lines = [f"{method} {target} HTTP/1.1"]
                 lines += [f"{k}: {v}" for k, v in headers if k.lower() not in HOP_BY_HOP]
                 if body or method in ("POST", "PUT", "PATCH"):
@@ -250,7 +300,10 @@ class Proxy:
                 request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
                 result = None
-                for attempt in (1, 2):
+                if fault is not None:
+                    status, reason, fault_headers, fault_body = fault_response(fault, service, headers, op)
+                    result = (status, reason, fault_headers, fault_body, True)
+                for attempt in (1, 2) if result is None else ():
                     reused = upstream is not None
                     try:
                         if upstream is None:
@@ -294,7 +347,6 @@ class Proxy:
                 await writer.drain()
 
                 if not internal:
-                    service, region = scope(headers)
                     self.record(
                         {
                             "start": round(started, 6),
@@ -302,7 +354,8 @@ class Proxy:
                             "method": method,
                             "service": service,
                             "region": region,
-                            "op": operation(headers, target, body),
+                            "op": op,
+                            "fault": fault,
                             "path": path,
                             "status": status,
                         }
@@ -355,11 +408,16 @@ async def main():
     parser.add_argument("--delay-ms", type=float, default=30.0, help="added per request")
     parser.add_argument("--log", help="JSON-lines log of the proxied calls (appended)")
     parser.add_argument("--ready-file", help="written with the listen port once listening")
+    parser.add_argument("--deny", action="append", default=[],
+                        help="answer AccessDenied to calls matching this glob over service:operation")
+    parser.add_argument("--throttle", action="append", default=[],
+                        help="PATTERN=N: answer the first N matching calls with a throttling error")
     args = parser.parse_args()
 
     host, port = loopback_target(args.target)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
-    proxy = Proxy(host, port, args.delay_ms / 1000.0, log)
+    throttle = [rule.rsplit("=", 1) for rule in args.throttle]
+    proxy = Proxy(host, port, args.delay_ms / 1000.0, log, deny=args.deny, throttle=throttle)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=LIMIT)
     listen_port = server.sockets[0].getsockname()[1]
     if args.ready_file:

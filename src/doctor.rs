@@ -11,6 +11,7 @@ use crate::verdict::Report;
 use crate::{checks, reason, verdict};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::time::Instant;
 
 /// Diagnoses facts already gathered: pure, no AWS calls (`diagnose --facts`).
 pub fn diagnose_facts(facts: &Facts) -> Report {
@@ -46,8 +47,9 @@ impl Doctor {
         &self,
         target: Target<'_>,
         region: Option<&str>,
+        deadline: Option<Instant>,
     ) -> Result<(Facts, Report)> {
-        let facts = collect(&self.clients, region, target).await?;
+        let facts = collect(&self.clients, region, target, deadline).await?;
         let report = diagnose_facts(&facts);
         Ok((facts, report))
     }
@@ -66,7 +68,15 @@ impl Doctor {
 
     /// The Lambda's work for one event. Events that are not ours are ignored; malformed input
     /// and a failed publish are errors, so Lambda retries and finally keeps the event.
-    pub async fn handle_event(&self, input: Value, topics: Topics) -> Result<Outcome> {
+    ///
+    /// `deadline` is when the collection must stop so the alert can still go out: reads still
+    /// running then are reported as skipped ("timed out").
+    pub async fn handle_event(
+        &self,
+        input: Value,
+        topics: Topics,
+        deadline: Option<Instant>,
+    ) -> Result<Outcome> {
         let task = match intake(input)? {
             Intake::Ignore(why) => {
                 tracing::info!(%why, "event ignored");
@@ -76,7 +86,7 @@ impl Doctor {
         };
         tracing::info!(event = %task.event_id, task = %task.detail.task_arn, "diagnosing stopped task");
         let (_, report) = self
-            .diagnose(Target::Event(&task), Some(&task.region))
+            .diagnose(Target::Event(&task), Some(&task.region), deadline)
             .await?;
         let message_id = self.publish(&report, topics).await?;
         tracing::info!(

@@ -1,6 +1,7 @@
 //! The library's errors. Each variant is one line when displayed, and names what to fix.
 
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use lambda_runtime::Diagnostic;
 
@@ -69,18 +70,19 @@ impl From<Error> for Diagnostic {
 /// (dispatch failure, timeout, …) with its whole cause chain, since the SDK's own `Display`
 /// says only "dispatch failure". Not `DisplayErrorContext`: it appends the raw HTTP response's
 /// `Debug`, far too long for an alert or a one-line CLI error.
-pub fn sdk_message<E, R>(error: &SdkError<E, R>) -> String
+pub fn sdk_message<E>(error: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     if let SdkError::ServiceError(service) = error {
         let inner = service.err();
-        return format!(
-            "{}: {}",
-            inner.code().unwrap_or("service error"),
-            inner.message().unwrap_or("no message")
-        );
+        return match inner.code() {
+            Some(code) => format!("{code}: {}", inner.message().unwrap_or("no message")),
+            None => format!(
+                "HTTP {} with no error code",
+                service.raw().status().as_u16()
+            ),
+        };
     }
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);

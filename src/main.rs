@@ -133,7 +133,7 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
                     }
                     Intake::Diagnose(task) => {
                         doctor
-                            .diagnose(Target::Event(&task), Some(&task.region))
+                            .diagnose(Target::Event(&task), Some(&task.region), None)
                             .await?
                     }
                 }
@@ -141,7 +141,7 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
             (None, Some(cluster), Some(task)) => {
                 let region = task.split(':').nth(3);
                 doctor
-                    .diagnose(Target::Named { cluster, task }, region)
+                    .diagnose(Target::Named { cluster, task }, region, None)
                     .await?
             }
             _ => unreachable!("clap requires --event, --facts or --cluster with --task"),

@@ -5,6 +5,8 @@ use ecs_task_doctor::doctor::Doctor;
 use ecs_task_doctor::notify::Topics;
 use lambda_runtime::{LambdaEvent, run, service_fn};
 use serde_json::Value;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,7 +18,26 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let doctor = &doctor;
     run(service_fn(move |event: LambdaEvent<Value>| {
         let topics = topics.clone();
-        async move { doctor.handle_event(event.payload, topics).await }
+        // Stop reading early enough to publish what is known before Lambda's deadline.
+        let deadline = budget(event.context.deadline);
+        async move {
+            doctor
+                .handle_event(event.payload, topics, Some(deadline))
+                .await
+        }
     }))
     .await
+}
+
+/// Time kept back from the invocation's deadline for the SNS publish.
+const PUBLISH_RESERVE: Duration = Duration::from_millis(2_500);
+
+/// The instant collection must stop: the invocation's deadline (epoch milliseconds) less the
+/// publish reserve.
+fn budget(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+    Instant::now() + left.saturating_sub(PUBLISH_RESERVE)
 }

@@ -59,6 +59,13 @@ fn zone_target<'f>(facts: &Facts, system: &'f FileSystemLookup) -> Option<&'f Mo
 
 fn mount_target(check: &Check, facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let volumes = facts
+        .task_definition
+        .as_ref()
+        .map_or(0, |d| d.efs_volumes.len());
+    if facts.references.file_systems.len() < volumes {
+        findings.extend(check.missing_read(facts, "elasticfilesystem:DescribeMountTargets"));
+    }
     for system in &facts.references.file_systems {
         let id = system.file_system_id.as_str();
         match &system.lookup {

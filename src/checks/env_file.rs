@@ -36,6 +36,7 @@ fn object(check: &Check, facts: &Facts) -> Vec<Finding> {
                 continue;
             };
             let Some(lookup) = facts.references.env_files.iter().find(|f| &f.arn == arn) else {
+                findings.extend(check.missing_read(facts, "s3:ListBucket"));
                 continue;
             };
             findings.push(match &lookup.lookup {

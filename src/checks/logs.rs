@@ -46,6 +46,7 @@ fn log_group(check: &Check, facts: &Facts) -> Vec<Finding> {
             .iter()
             .find(|l| &l.name == group && &l.region == region)
         else {
+            findings.extend(check.missing_read(facts, "logs:DescribeLogGroups"));
             continue;
         };
         findings.push(match (&lookup.lookup, create) {

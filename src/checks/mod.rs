@@ -199,6 +199,14 @@ impl Check {
     }
 }
 
+impl Check {
+    /// The skipped finding for a lookup that is missing because its read failed as a whole
+    /// (the time budget ran out before it finished).
+    pub fn missing_read(&self, facts: &Facts, call: &str) -> Option<Finding> {
+        facts.gap(call).map(|gap| self.skipped_for(gap))
+    }
+}
+
 impl Finding {
     /// Replaces the general fix with a concrete one.
     pub fn with_fix(mut self, remediation: impl Into<String>) -> Self {
@@ -211,6 +219,7 @@ impl Finding {
 pub const ALL: &[&Check] = &[
     &platform::TASK_RECORD,
     &platform::LAUNCH_TYPE,
+    &platform::READS,
     &network::PATHS,
     &network::DEFAULT_ROUTE,
     &network::PUBLIC_IP,

@@ -74,6 +74,34 @@ fn task_record(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
 }
 
+pub const READS: Check = Check {
+    id: "platform.reads",
+    title: "The doctor could make every read it needs",
+    problem: "the doctor could not read part of the configuration",
+    category: Category::Platform,
+    severity: Severity::Low,
+    remediation: "Grant the doctor's role the read-only actions listed in the README (template.yaml has them all), or give the invocation more time.",
+    docs: "https://github.com/ecs-task-doctor/ecs-task-doctor#permissions-the-doctor-needs",
+    run: reads,
+};
+
+/// Lists every read that failed, so none goes unsaid even where no single check names it.
+fn reads(check: &Check, facts: &Facts) -> Vec<Finding> {
+    if facts.gaps.is_empty() {
+        return vec![];
+    }
+    let mut lines: Vec<String> = facts
+        .gaps
+        .iter()
+        .map(|g| format!("{} ({})", g.call, g.reason))
+        .collect();
+    lines.dedup();
+    vec![check.skipped(format!(
+        "Skipped reads: the doctor could not call {}. The checks that needed them are skipped; the rest of the diagnosis stands.",
+        lines.join("; ")
+    ))]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -25,6 +25,15 @@ fn image(check: &Check, facts: &Facts) -> Vec<Finding> {
     let mut principals = vec![format!("arn:aws:iam::{account}:root"), account.to_string()];
     principals.extend(role);
     let mut findings = Vec::new();
+    let private_images = facts
+        .task_definition
+        .iter()
+        .flat_map(|d| &d.containers)
+        .filter(|c| super::iam::ecr_repository_arn(&c.image).is_some())
+        .count();
+    if facts.references.images.len() < private_images {
+        findings.extend(check.missing_read(facts, "ecr:DescribeImages"));
+    }
     for lookup in &facts.references.images {
         let image = lookup.image.as_str();
         let repository = lookup.repository_arn.as_str();

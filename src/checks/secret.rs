@@ -69,6 +69,7 @@ fn exists(check: &Check, facts: &Facts) -> Vec<Finding> {
             .iter()
             .find(|s| s.reference == reference.id)
         else {
+            findings.extend(check.missing_read(facts, "secretsmanager:DescribeSecret"));
             continue;
         };
         let id = reference.id.as_str();

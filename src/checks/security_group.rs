@@ -189,6 +189,15 @@ fn task_egress(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some(groups) = task_groups(facts) else {
         return vec![check.skipped("Skipped: the task's security groups are unknown (it was not started by a service and its ENI is gone), so its egress cannot be checked.")];
     };
+    if groups
+        .iter()
+        .all(|g| facts.network.security_group(g).is_none())
+    {
+        return vec![check.skipped(format!(
+            "Skipped: the task's security groups ({}) were not found among the VPC's.",
+            groups.join(", ")
+        ))];
+    }
     let rules: Vec<&SecurityGroupRule> = groups
         .iter()
         .filter_map(|g| facts.network.security_group(g))

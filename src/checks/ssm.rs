@@ -33,6 +33,7 @@ fn parameter(check: &Check, facts: &Facts) -> Vec<Finding> {
                 .iter()
                 .find(|p| p.name == name && p.region == region)
             else {
+                findings.extend(check.missing_read(facts, "ssm:DescribeParameters"));
                 continue;
             };
             let why = format!("secret {} of container {}", secret.name, c.name);

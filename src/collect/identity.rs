@@ -7,7 +7,7 @@
 //! Round 4: GetPolicy, GetRolePolicy, DescribeKey + GetKeyPolicy. Round 5: GetPolicyVersion,
 //! SimulatePrincipalPolicy.
 
-use super::{gap, keep, lookup_error};
+use super::{bounded, gap, keep, lookup_error};
 use crate::aws::{ClientCache, Clients};
 use crate::checks::env_file::bucket_and_key;
 use crate::checks::iam::{Permission, ecr_repository_arn, required_permissions};
@@ -21,6 +21,7 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures_util::future::join_all;
+use tokio::time::Instant;
 
 fn decode(document: &str) -> String {
     percent_encoding::percent_decode_str(document)
@@ -34,11 +35,43 @@ pub(super) async fn read(
     clients: &Clients,
     task: &Task,
     definition: Option<&TaskDefinition>,
+    deadline: Option<Instant>,
 ) -> (Identity, References, Vec<Gap>) {
     let mut gaps = Vec::new();
     let Some(definition) = definition else {
         return (Identity::default(), References::default(), gaps);
     };
+    let mut inner = Vec::new();
+    let reads = read_all(cache, clients, task, definition, &mut inner);
+    match bounded(deadline, IDENTITY_CALLS, &mut gaps, reads).await {
+        Some((identity, references)) => {
+            gaps.extend(inner);
+            (identity, references, gaps)
+        }
+        None => (Identity::default(), References::default(), gaps),
+    }
+}
+
+/// The calls this module makes, each a gap when the time budget runs out before they finish.
+const IDENTITY_CALLS: &[&str] = &[
+    "iam:GetRole",
+    "iam:SimulatePrincipalPolicy",
+    "secretsmanager:DescribeSecret",
+    "ssm:DescribeParameters",
+    "kms:DescribeKey",
+    "logs:DescribeLogGroups",
+    "s3:ListBucket",
+    "ecr:DescribeImages",
+    "elasticfilesystem:DescribeMountTargets",
+];
+
+async fn read_all(
+    cache: &ClientCache,
+    clients: &Clients,
+    task: &Task,
+    definition: &TaskDefinition,
+    gaps: &mut Vec<Gap>,
+) -> (Identity, References) {
     // The pure helpers work on facts; give them the parts they read.
     let mut facts = Facts {
         task: task.clone(),
@@ -47,7 +80,7 @@ pub(super) async fn read(
     };
     let role_arn = definition.execution_role_arn.clone();
     let (role, mut references) = tokio::join!(
-        read_role(clients, role_arn.as_deref(), &mut gaps),
+        read_role(clients, role_arn.as_deref(), gaps),
         read_references(cache, &facts),
     );
     // Round 4: the KMS keys the secrets and parameters name.
@@ -64,7 +97,7 @@ pub(super) async fn read(
             Err(gap) => gaps.push(gap),
         }
     }
-    (identity, facts.references, gaps)
+    (identity, facts.references)
 }
 
 async fn read_role(

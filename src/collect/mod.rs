@@ -28,9 +28,11 @@ use crate::facts::{
     TaskDefinition, TaskSource,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::BTreeMap;
+use tokio::time::Instant;
 
 /// Which task to diagnose.
 #[derive(Debug, Clone)]
@@ -42,10 +44,9 @@ pub enum Target<'a> {
 }
 
 /// Turns a failed read into a gap, naming the doctor's own missing permission plainly.
-fn gap<E, R>(call: &str, error: &SdkError<E, R>) -> Gap
+fn gap<E>(call: &str, error: &SdkError<E, HttpResponse>) -> Gap
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let reason = match error.code() {
         Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => {
@@ -64,10 +65,13 @@ fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     time.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
+/// Gathers the facts. Reads still running at `deadline` become gaps that say so, so a report
+/// goes out in time with what is known.
 pub async fn collect(
     cache: &ClientCache,
     region: Option<&str>,
     target: Target<'_>,
+    deadline: Option<Instant>,
 ) -> Result<Facts> {
     let clients = cache.get(region);
     let clients = clients.as_ref();
@@ -82,12 +86,25 @@ pub async fn collect(
         .as_ref()
         .and_then(|a| a.network_interface_id.clone());
     let subnet_id = task.attachment.as_ref().and_then(|a| a.subnet_id.clone());
-    let (definition, service, eni, subnet) = tokio::join!(
-        task_definition(clients, task.task_definition_arn.as_deref()),
-        service(clients, &task.cluster_arn, service_name.as_deref()),
-        network::network_interface(clients, eni_id.as_deref()),
-        network::subnets(clients, subnet_id.as_deref()),
-    );
+    let round = async {
+        tokio::join!(
+            task_definition(clients, task.task_definition_arn.as_deref()),
+            service(clients, &task.cluster_arn, service_name.as_deref()),
+            network::network_interface(clients, eni_id.as_deref()),
+            network::subnets(clients, subnet_id.as_deref()),
+        )
+    };
+    const ROUND_TWO: &[&str] = &[
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeServices",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    ];
+    let Some((definition, service, eni, subnet)) =
+        bounded(deadline, ROUND_TWO, &mut facts.gaps, round).await
+    else {
+        return Ok(facts);
+    };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();
     facts.service = keep(service, &mut facts.gaps).flatten();
     facts.network.network_interface = keep(eni, &mut facts.gaps).flatten();
@@ -106,16 +123,41 @@ pub async fn collect(
 
     // Rounds 3 to 5: the VPC, and the role and references, side by side.
     let vpc = facts.network.subnets.first().map(|s| s.vpc_id.clone());
+    if vpc.is_none() {
+        // Without the VPC nothing of it can be read: say so for each read, so no check
+        // takes an empty list for an answer.
+        let why = "not read: the task's VPC is unknown (its subnet could not be read)";
+        for call in network::VPC_READS {
+            if facts.gap(call).is_none() {
+                facts.gaps.push(Gap {
+                    call: call.to_string(),
+                    reason: why.into(),
+                });
+            }
+        }
+    }
     let network_reads = async {
         match &vpc {
             Some(vpc) => {
-                network::read_vpc(clients, vpc, &facts.task.region, &mut facts.network).await
+                network::read_vpc(
+                    clients,
+                    vpc,
+                    &facts.task.region,
+                    &mut facts.network,
+                    deadline,
+                )
+                .await
             }
             None => vec![],
         }
     };
-    let identity_reads =
-        identity::read(cache, clients, &facts.task, facts.task_definition.as_ref());
+    let identity_reads = identity::read(
+        cache,
+        clients,
+        &facts.task,
+        facts.task_definition.as_ref(),
+        deadline,
+    );
     let (network_gaps, (identity, references, identity_gaps)) =
         tokio::join!(network_reads, identity_reads);
     facts.identity = identity;
@@ -126,10 +168,9 @@ pub async fn collect(
 }
 
 /// A metadata read's outcome: not found, or failed for another reason.
-fn lookup_error<E, R>(call: &str, error: &SdkError<E, R>) -> Lookup
+fn lookup_error<E>(call: &str, error: &SdkError<E, HttpResponse>) -> Lookup
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     const NOT_FOUND: &[&str] = &[
         "ResourceNotFoundException",
@@ -143,6 +184,30 @@ where
     match error.code() {
         Some(code) if NOT_FOUND.contains(&code) => Lookup::NotFound,
         _ => Lookup::Failed(gap(call, error).reason),
+    }
+}
+
+/// Runs a round of reads unless the deadline passes first; then each of its calls becomes a
+/// gap saying it timed out.
+async fn bounded<T>(
+    deadline: Option<Instant>,
+    calls: &[&str],
+    gaps: &mut Vec<Gap>,
+    round: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(deadline) = deadline else {
+        return Some(round.await);
+    };
+    match tokio::time::timeout_at(deadline, round).await {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::warn!(?calls, "time budget ran out; publishing what is known");
+            gaps.extend(calls.iter().map(|call| Gap {
+                call: call.to_string(),
+                reason: "timed out: the invocation's time budget ran out first".into(),
+            }));
+            None
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! EC2 reads: the task's ENI and its VPC's network configuration.
 
-use super::{gap, keep};
+use super::{bounded, gap, keep};
 use crate::aws::Clients;
 use crate::facts::{
     Gap, NatGateway, Network, NetworkAcl, NetworkAclEntry, NetworkInterface, PrefixList, Route,
     RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
 };
+use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
+use tokio::time::Instant;
 
 /// Rounds 3 and 4 for the task's VPC: everything in it, then what that names (the DHCP
 /// options set, the S3 prefix list's CIDRs). Returns the reads that failed.
@@ -14,25 +16,42 @@ pub(super) async fn read_vpc(
     vpc: &str,
     region: &str,
     network: &mut Network,
+    deadline: Option<Instant>,
 ) -> Vec<Gap> {
     let mut gaps = Vec::new();
-    let gaps_ref = &mut gaps;
     let s3_list = format!("com.amazonaws.{region}.s3");
-    let (all_subnets, tables, nats, igws, described_vpc, dns_support, dns_hostnames) = tokio::join!(
-        vpc_subnets(clients, vpc),
-        route_tables(clients, vpc),
-        nat_gateways(clients, vpc),
-        internet_gateways(clients, vpc),
-        describe_vpc(clients, vpc),
-        vpc_attribute(clients, vpc, VpcAttributeName::EnableDnsSupport),
-        vpc_attribute(clients, vpc, VpcAttributeName::EnableDnsHostnames),
-    );
-    let (groups, acls, endpoints, prefix_list) = tokio::join!(
-        security_groups(clients, vpc),
-        network_acls(clients, vpc),
-        vpc_endpoints(clients, vpc),
-        prefix_list_by_name(clients, &s3_list),
-    );
+    let round = async {
+        tokio::join!(
+            vpc_subnets(clients, vpc),
+            route_tables(clients, vpc),
+            nat_gateways(clients, vpc),
+            internet_gateways(clients, vpc),
+            describe_vpc(clients, vpc),
+            vpc_attribute(clients, vpc, VpcAttributeName::EnableDnsSupport),
+            vpc_attribute(clients, vpc, VpcAttributeName::EnableDnsHostnames),
+            security_groups(clients, vpc),
+            network_acls(clients, vpc),
+            vpc_endpoints(clients, vpc),
+            prefix_list_by_name(clients, &s3_list),
+        )
+    };
+    let Some((
+        all_subnets,
+        tables,
+        nats,
+        igws,
+        described_vpc,
+        dns_support,
+        dns_hostnames,
+        groups,
+        acls,
+        endpoints,
+        prefix_list,
+    )) = bounded(deadline, ROUND_THREE, &mut gaps, round).await
+    else {
+        return gaps;
+    };
+    let gaps_ref = &mut gaps;
     if let Some(all) = keep(all_subnets, gaps_ref) {
         network.subnets = all;
     }
@@ -42,6 +61,7 @@ pub(super) async fn read_vpc(
     network.security_groups = keep(groups, gaps_ref).unwrap_or_default();
     network.network_acls = keep(acls, gaps_ref).unwrap_or_default();
     network.vpc_endpoints = keep(endpoints, gaps_ref).unwrap_or_default();
+    network.vpc_id = Some(vpc.to_string());
     let mut prefix_list = keep(prefix_list, gaps_ref).flatten();
     let mut described_vpc = keep(described_vpc, gaps_ref).flatten();
     if let Some(described) = described_vpc.as_mut() {
@@ -49,26 +69,58 @@ pub(super) async fn read_vpc(
         described.enable_dns_hostnames = keep(dns_hostnames, gaps_ref);
     }
 
+    // Round 4: what round 3 names.
     let dhcp_id = described_vpc
         .as_ref()
         .and_then(|v| v.dhcp_options_id.clone());
     let list_id = prefix_list.as_ref().map(|p| p.id.clone());
-    let (servers, cidrs) = tokio::join!(
-        dns_servers(clients, dhcp_id.as_deref()),
-        prefix_list_cidrs(clients, list_id.as_deref()),
-    );
-    if let Some(described) = described_vpc.as_mut() {
-        described.dns_servers = keep(servers, gaps_ref).unwrap_or_default();
-    }
-    if let Some(list) = prefix_list.as_mut() {
-        list.cidrs = keep(cidrs, gaps_ref).unwrap_or_default();
+    let round = async {
+        tokio::join!(
+            dns_servers(clients, dhcp_id.as_deref()),
+            prefix_list_cidrs(clients, list_id.as_deref()),
+        )
+    };
+    if let Some((servers, cidrs)) = bounded(deadline, ROUND_FOUR, &mut gaps, round).await {
+        if let Some(described) = described_vpc.as_mut() {
+            described.dns_servers = keep(servers, &mut gaps).unwrap_or_default();
+        }
+        if let Some(list) = prefix_list.as_mut() {
+            list.cidrs = keep(cidrs, &mut gaps).unwrap_or_default();
+        }
     }
     network.vpc = described_vpc;
     network.s3_prefix_list = prefix_list;
-    network.vpc_id = Some(vpc.to_string());
     gaps
 }
-use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
+
+/// Every read of the VPC's configuration, rounds 3 and 4.
+pub(super) const VPC_READS: &[&str] = &[
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribeDhcpOptions",
+    "ec2:GetManagedPrefixListEntries",
+];
+const ROUND_THREE: &[&str] = &[
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeManagedPrefixLists",
+];
+const ROUND_FOUR: &[&str] = &["ec2:DescribeDhcpOptions", "ec2:GetManagedPrefixListEntries"];
 
 pub(super) async fn network_interface(
     clients: &Clients,

@@ -13,7 +13,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(300)
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(300)
 }
 
 /// Runs one input through the whole offline pipeline and checks the output's limits.
@@ -26,9 +29,20 @@ fn pipeline(input: Value) {
     let _ = render::json(&report);
     let _ = serde_json::to_string(&render::chatbot(&report)).unwrap();
     let alert = alert(&report, MESSAGE_LIMIT);
-    assert!(alert.subject.chars().count() < 100, "subject too long: {}", alert.subject);
-    assert!(!alert.subject.chars().any(char::is_control), "control character in the subject");
-    assert!(alert.message.len() <= MESSAGE_LIMIT, "alert over SNS's limit: {}", alert.message.len());
+    assert!(
+        alert.subject.chars().count() < 100,
+        "subject too long: {}",
+        alert.subject
+    );
+    assert!(
+        !alert.subject.chars().any(char::is_control),
+        "control character in the subject"
+    );
+    assert!(
+        alert.message.len() <= MESSAGE_LIMIT,
+        "alert over SNS's limit: {}",
+        alert.message.len()
+    );
 }
 
 #[test]
@@ -50,7 +64,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         ".{0,40}".prop_map(Value::String),
         Just(Value::String("ResourceInitializationError".into())),
         Just(Value::String("STOPPED".into())),
@@ -58,13 +74,17 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,12}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(".{0,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
 
 fn fixture() -> Value {
-    serde_json::from_str(include_str!("../../events/ecs-task-stopped-secrets-network.json")).unwrap()
+    serde_json::from_str(include_str!(
+        "../../events/ecs-task-stopped-secrets-network.json"
+    ))
+    .unwrap()
 }
 
 /// Every path of a JSON value, as JSON pointers.

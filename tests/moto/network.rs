@@ -13,7 +13,10 @@ pub async fn diagnose(world: &World) -> Report {
         panic!("the world's event is not diagnosable")
     };
     let doctor = Doctor::new(ClientCache::new(world.config.clone()));
-    let (_, report) = doctor.diagnose(Target::Event(&task), None).await.unwrap();
+    let (_, report) = doctor
+        .diagnose(Target::Event(&task), None, None)
+        .await
+        .unwrap();
     report
 }
 

@@ -22,7 +22,7 @@ async fn lambda_handler_names_the_missing_route_and_publishes_it() {
     let doctor = Doctor::new(ClientCache::new(world.config.clone()));
 
     let outcome = doctor
-        .handle_event(world.event.clone(), topics(&world))
+        .handle_event(world.event.clone(), topics(&world), None)
         .await
         .unwrap();
 
@@ -85,7 +85,10 @@ async fn lambda_handler_ignores_other_stops_without_publishing() {
     let mut event = world.event.clone();
     event["detail"]["stoppedReason"] = "Essential container in task exited".into();
 
-    let outcome = doctor.handle_event(event, topics(&world)).await.unwrap();
+    let outcome = doctor
+        .handle_event(event, topics(&world), None)
+        .await
+        .unwrap();
 
     assert!(matches!(outcome, Outcome::Ignored { .. }), "{outcome:?}");
     assert!(received(&world.config, &world.queue_url).await.is_empty());
@@ -100,7 +103,7 @@ async fn lambda_handler_rejects_a_malformed_event_with_its_id_and_field() {
     event["detail"].as_object_mut().unwrap().remove("taskArn");
 
     let error = doctor
-        .handle_event(event, topics(&world))
+        .handle_event(event, topics(&world), None)
         .await
         .unwrap_err();
 
@@ -128,8 +131,10 @@ async fn a_task_describe_tasks_forgot_is_diagnosed_from_the_event() {
     );
     event["detail"]["taskArn"] = forgotten.clone().into();
 
-    let Outcome::Published { root_cause, .. } =
-        doctor.handle_event(event, topics(&world)).await.unwrap()
+    let Outcome::Published { root_cause, .. } = doctor
+        .handle_event(event, topics(&world), None)
+        .await
+        .unwrap()
     else {
         panic!("not published")
     };
@@ -255,7 +260,7 @@ async fn a_failed_publish_is_an_error_so_lambda_retries() {
     };
 
     let error = doctor
-        .handle_event(world.event.clone(), missing)
+        .handle_event(world.event.clone(), missing, None)
         .await
         .unwrap_err();
 
@@ -352,7 +357,7 @@ async fn the_report_topic_carries_attributes_that_filter_policies_route_on() {
     };
 
     doctor
-        .handle_event(world.event.clone(), topics)
+        .handle_event(world.event.clone(), topics, None)
         .await
         .unwrap();
 
@@ -387,5 +392,41 @@ async fn the_report_topic_carries_attributes_that_filter_policies_route_on() {
         received(&world.config, &world.queue_url).await.len(),
         1,
         "the alert went out too"
+    );
+}
+
+#[tokio::test]
+async fn a_deadline_shorter_than_the_diagnosis_still_publishes_what_is_known() {
+    let _moto = moto().await;
+    let world = build(Egress::None, "ecs-task-stopped-secrets-network.json").await;
+    let doctor = Doctor::new(ClientCache::new(world.config.clone()));
+
+    // A budget that is already spent: every read after DescribeTasks times out.
+    let outcome = doctor
+        .handle_event(
+            world.event.clone(),
+            topics(&world),
+            Some(tokio::time::Instant::now()),
+        )
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, Outcome::Published { .. }), "{outcome:?}");
+    let messages = received(&world.config, &world.queue_url).await;
+    assert_eq!(messages.len(), 1, "the partial report goes out");
+    let report: Value = serde_json::from_str(messages[0]["Message"].as_str().unwrap()).unwrap();
+    let skipped: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "skipped" && f["detail"].as_str().unwrap().contains("timed out"))
+        .collect();
+    assert!(
+        !skipped.is_empty(),
+        "the unfinished checks say they timed out: {report:#}"
+    );
+    assert_eq!(
+        report["failure"]["stage"], "secrets-manager",
+        "the classifier still speaks"
     );
 }

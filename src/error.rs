@@ -21,7 +21,8 @@ pub enum Error {
     )]
     TaskNotFound { cluster: String, task: String },
 
-    /// A read the diagnosis cannot do without (DescribeTasks in CLI mode) failed.
+    /// A call the doctor cannot do without failed: DescribeTasks for a task named on the
+    /// command line, or the alert ledger's table.
     #[error("{call} failed: {message}")]
     Aws { call: &'static str, message: String },
 
@@ -49,7 +50,7 @@ impl Error {
             Error::BadEvent { .. } => "BadEvent",
             Error::BadFacts { .. } => "BadFacts",
             Error::TaskNotFound { .. } => "TaskNotFound",
-            Error::Aws { .. } => "AwsReadFailed",
+            Error::Aws { .. } => "AwsCallFailed",
             Error::Publish { .. } => "PublishFailed",
             Error::Config(_) => "Configuration",
             Error::Io { .. } => "Io",

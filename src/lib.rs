@@ -8,6 +8,7 @@
 pub mod aws;
 pub mod checks;
 pub mod collect;
+pub mod dedup;
 pub mod doctor;
 pub mod error;
 pub mod event;

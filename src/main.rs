@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ecs_task_doctor::aws::{ClientCache, load_config};
 use ecs_task_doctor::collect::Target;
+use ecs_task_doctor::dedup::{self, Ledger};
 use ecs_task_doctor::doctor::{Doctor, diagnose_facts};
 use ecs_task_doctor::event::{Intake, intake};
 use ecs_task_doctor::facts::Facts;
@@ -29,6 +30,26 @@ enum Command {
     },
     /// Print the table of checks (finding ids) as Markdown.
     Checks,
+    /// List recent diagnoses kept in the ledger (DEDUP_TABLE), newest first.
+    History(HistoryArgs),
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    /// The cluster's name (the history is kept per cluster).
+    #[arg(long)]
+    cluster: String,
+    /// Only this service (or task family).
+    #[arg(long)]
+    service: Option<String>,
+    /// The account; default: the caller's (sts:GetCallerIdentity).
+    #[arg(long)]
+    account: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: i32,
+    /// Print each entry's whole report JSON instead of one line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -95,7 +116,52 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Diagnose(args) => diagnose(args).await,
+        Command::History(args) => history(args).await,
     }
+}
+
+async fn history(args: HistoryArgs) -> Result<()> {
+    let config = load_config().await;
+    let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?.ok_or_else(|| {
+        Error::Config("DEDUP_TABLE is not set: the table that keeps the history".into())
+    })?;
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let account = match args.account {
+        Some(account) => account,
+        None => aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| Error::Aws {
+                call: "sts:GetCallerIdentity",
+                message: ecs_task_doctor::error::sdk_message(&e),
+            })?
+            .account
+            .unwrap_or_default(),
+    };
+    let entries = ledger
+        .history(
+            &account,
+            &region,
+            &args.cluster,
+            args.service.as_deref(),
+            args.limit,
+        )
+        .await?;
+    for entry in entries {
+        if args.json {
+            println!("{}", entry.report);
+        } else {
+            println!(
+                "{}  {}  {}  {}",
+                entry.time,
+                entry.service,
+                entry.task_id,
+                entry.root_cause.as_deref().unwrap_or("no fault found")
+            );
+        }
+    }
+    Ok(())
 }
 
 fn read(path: &str) -> Result<String> {
@@ -118,14 +184,23 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
         })?;
         diagnose_facts(&facts)
     } else {
-        let doctor = Doctor::new(ClientCache::new(load_config().await));
-        let (facts, report) = match (&args.event, &args.cluster, &args.task) {
+        let config = load_config().await;
+        let ledger = if args.publish {
+            Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?
+        } else {
+            None
+        };
+        let doctor = Doctor::new(ClientCache::new(config)).with_ledger(ledger);
+        let mut raw_event = None;
+        let (facts, mut report) = match (&args.event, &args.cluster, &args.task) {
             (Some(path), _, _) => {
                 let text = read(path)?;
-                let value = serde_json::from_str(&text).map_err(|e| Error::BadEvent {
-                    event_id: path.clone(),
-                    message: format!("not JSON: {e}"),
-                })?;
+                let value: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| Error::BadEvent {
+                        event_id: path.clone(),
+                        message: format!("not JSON: {e}"),
+                    })?;
+                raw_event = Some(value.clone());
                 match intake(value)? {
                     Intake::Ignore(why) => {
                         eprintln!("ecs-task-doctor: nothing to diagnose: {why}");
@@ -154,8 +229,23 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
             })?;
         }
         if args.publish {
-            let message_id = doctor.publish(&report, Topics::from_env()?).await?;
-            eprintln!("ecs-task-doctor: published message {message_id}");
+            let signature = dedup::signature(&report.task, &report.failure, report.workload());
+            let raw = raw_event.as_ref();
+            let now = chrono::Utc::now().timestamp();
+            let outcome = doctor
+                .alert(
+                    &mut report,
+                    Some(&signature),
+                    raw,
+                    Topics::from_env()?,
+                    None,
+                    now,
+                )
+                .await?;
+            eprintln!(
+                "ecs-task-doctor: {}",
+                serde_json::to_string(&outcome).expect("serializes")
+            );
         }
         report
     };

@@ -52,12 +52,41 @@ fn console_task_url(report: &Report) -> String {
     )
 }
 
+/// "Failed 19 more times since …; services: a, b."
+fn recurrence_line(recurrence: &crate::verdict::Recurrence) -> String {
+    let mut line = String::from("REPEATED:");
+    if recurrence.repeats > 0 {
+        let _ = write!(
+            line,
+            " this cause stopped tasks {} more time(s) since the last alert{} (held back to one alert per window).",
+            recurrence.repeats,
+            recurrence
+                .since
+                .as_ref()
+                .map(|s| format!(" at {s}"))
+                .unwrap_or_default()
+        );
+    }
+    if recurrence.services.len() > 1 {
+        let _ = write!(
+            line,
+            " Services failing for this cause: {}.",
+            recurrence.services.join(", ")
+        );
+    }
+    line
+}
+
 /// Plain text for terminals and email: verdict first, then what happened, then the rest.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
     let task = &report.task;
     let _ = writeln!(out, "{}", headline(report));
     let _ = writeln!(out);
+    if let Some(recurrence) = &report.recurrence {
+        let _ = writeln!(out, "{}", recurrence_line(recurrence));
+        let _ = writeln!(out);
+    }
     match report.root_finding() {
         Some(root) => {
             let label = if root.status == Status::Fail {
@@ -142,7 +171,8 @@ pub fn text(report: &Report) -> String {
     out
 }
 
-fn serde_plain<T: Serialize>(value: &T) -> String {
+/// A unit enum variant as its serde name (`secrets-manager`); empty for anything else.
+pub(crate) fn serde_plain<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -201,6 +231,9 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
         crate::facts::arn_resource_name(&task.arn),
         report.failure.summary
     );
+    if let Some(recurrence) = &report.recurrence {
+        let _ = write!(description, "\n_{}_", recurrence_line(recurrence));
+    }
     let others = report
         .findings
         .iter()

@@ -17,6 +17,21 @@ pub struct Report {
     pub failure: Failure,
     pub root_cause: Option<String>,
     pub findings: Vec<Finding>,
+    /// Set on an alert that stands for repeats: this root cause stopped tasks again while
+    /// earlier alerts were held back, or hit several services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recurrence {
+    /// Diagnoses held back since the previous alert.
+    pub repeats: u64,
+    /// When the previous alert went out (RFC 3339).
+    pub since: Option<String>,
+    /// Every service this root cause has stopped tasks of.
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +110,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         failure,
         root_cause,
         findings,
+        recurrence: None,
     }
 }
 

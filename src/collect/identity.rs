@@ -79,22 +79,36 @@ async fn read_all(
         ..Facts::default()
     };
     let role_arn = definition.execution_role_arn.clone();
-    let (role, mut references) = tokio::join!(
+    // The references, their KMS keys, then the simulator (which needs only the role's ARN and
+    // the exact resources), side by side with the role's own reads.
+    let references_then_simulation = async {
+        let mut with_references = facts.clone();
+        with_references.references = read_references(cache, &facts).await;
+        with_references.references.kms_keys = read_keys(cache, &with_references.references).await;
+        let permissions = required_permissions(&with_references);
+        let simulated = match &role_arn {
+            Some(arn) if !permissions.is_empty() => {
+                Some(simulate(&clients.iam, arn, &permissions).await)
+            }
+            _ => None,
+        };
+        (with_references.references, simulated)
+    };
+    let (role, (references, simulated)) = tokio::join!(
         read_role(clients, role_arn.as_deref(), gaps),
-        read_references(cache, &facts),
+        references_then_simulation,
     );
-    // Round 4: the KMS keys the secrets and parameters name.
-    references.kms_keys = read_keys(cache, &references).await;
     facts.references = references;
     let mut identity = Identity {
         execution_role: role,
         simulations: vec![],
     };
-    // Round 5: simulate every call on its exact resource.
-    if let Some(RoleLookup::Found(role)) = &identity.execution_role {
-        match simulate(&clients.iam, &role.arn, &required_permissions(&facts)).await {
-            Ok(simulations) => identity.simulations = simulations,
-            Err(gap) => gaps.push(gap),
+    // A role that does not exist has nothing to simulate: iam.execution-role says so.
+    if let Some(RoleLookup::Found(_)) = &identity.execution_role {
+        match simulated {
+            Some(Ok(simulations)) => identity.simulations = simulations,
+            Some(Err(gap)) => gaps.push(gap),
+            None => {}
         }
     }
     (identity, facts.references)

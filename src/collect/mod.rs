@@ -1,16 +1,18 @@
 //! The only stage that reads AWS. It gathers the facts in a few rounds, each round's reads
 //! running concurrently:
 //!
-//! 1. DescribeTasks (the task, with tags);
-//! 2. DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets;
-//! 3. by the task's VPC: DescribeSubnets, DescribeRouteTables, DescribeNatGateways,
-//!    DescribeInternetGateways, DescribeVpcs, DescribeVpcAttribute (×2),
-//!    DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcEndpoints, and the region's S3
-//!    prefix list (DescribeManagedPrefixLists);
-//! 4. what round 3 names: DescribeDhcpOptions, GetManagedPrefixListEntries.
+//! 1. DescribeTasks (the task, with tags), and beside it, since an event names them,
+//!    DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets
+//!    (for a task named on the command line these wait for DescribeTasks);
+//! 2. side by side, the task's VPC (`network::read_vpc`: every subnet, route table, gateway,
+//!    security group, ACL and endpoint, its attributes, the S3 prefix list) and the execution
+//!    role and references (`identity`: role, policies, secrets, parameters, log groups,
+//!    environment files, images, file systems);
+//! 3. what those name: DHCP options, prefix-list CIDRs, managed policies, KMS keys;
+//! 4. policy versions, key policies and the policy simulator.
 //!
-//! Round 2 reads the task's subnet only to learn its VPC; round 3 reads every subnet of the
-//! VPC (endpoint and NAT subnets matter too), so that one subnet is read twice.
+//! The first subnet read only tells the VPC; the VPC-wide read then reads every subnet (NAT
+//! and endpoint subnets matter too), so that one subnet is read twice.
 //!
 //! A read that fails becomes a [`Gap`] in the facts, never an error: the checks that needed
 //! it are skipped with the reason, and the rest still run.
@@ -76,33 +78,28 @@ pub async fn collect(
     let clients = cache.get(region);
     let clients = clients.as_ref();
     let mut facts = Facts::default();
-    facts.task = round_one(clients, &target, &mut facts.gaps, &mut facts.task_source).await?;
-
-    // Round 2: what the task names.
-    let task = &facts.task;
-    let service_name = task.service_name().map(str::to_string);
-    let eni_id = task
-        .attachment
-        .as_ref()
-        .and_then(|a| a.network_interface_id.clone());
-    let subnet_id = task.attachment.as_ref().and_then(|a| a.subnet_id.clone());
-    let round = async {
-        tokio::join!(
-            task_definition(clients, task.task_definition_arn.as_deref()),
-            service(clients, &task.cluster_arn, service_name.as_deref()),
-            network::network_interface(clients, eni_id.as_deref()),
-            network::subnets(clients, subnet_id.as_deref()),
-        )
+    let mut named_gaps = Vec::new();
+    // Round 1: the task. An event already names its task definition, service, ENI and
+    // subnet, so those are read side by side with DescribeTasks; a task named on the command
+    // line needs DescribeTasks first.
+    let (task, named) = match &target {
+        Target::Event(event) => {
+            let from_event = task_from_event(event);
+            let (task, named) = tokio::join!(
+                round_one(clients, &target, &mut facts.gaps, &mut facts.task_source),
+                what_the_task_names(clients, &from_event, deadline, &mut named_gaps),
+            );
+            (task?, named)
+        }
+        Target::Named { .. } => {
+            let task = round_one(clients, &target, &mut facts.gaps, &mut facts.task_source).await?;
+            let named = what_the_task_names(clients, &task, deadline, &mut named_gaps).await;
+            (task, named)
+        }
     };
-    const ROUND_TWO: &[&str] = &[
-        "ecs:DescribeTaskDefinition",
-        "ecs:DescribeServices",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
-    ];
-    let Some((definition, service, eni, subnet)) =
-        bounded(deadline, ROUND_TWO, &mut facts.gaps, round).await
-    else {
+    facts.task = task;
+    facts.gaps.extend(named_gaps);
+    let Some((definition, service, eni, subnet)) = named else {
         return Ok(facts);
     };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();
@@ -139,25 +136,25 @@ pub async fn collect(
     let network_reads = async {
         match &vpc {
             Some(vpc) => {
-                network::read_vpc(
+                Box::pin(network::read_vpc(
                     clients,
                     vpc,
                     &facts.task.region,
                     &mut facts.network,
                     deadline,
-                )
+                ))
                 .await
             }
             None => vec![],
         }
     };
-    let identity_reads = identity::read(
+    let identity_reads = Box::pin(identity::read(
         cache,
         clients,
         &facts.task,
         facts.task_definition.as_ref(),
         deadline,
-    );
+    ));
     let (network_gaps, (identity, references, identity_gaps)) =
         tokio::join!(network_reads, identity_reads);
     facts.identity = identity;
@@ -165,6 +162,47 @@ pub async fn collect(
     facts.gaps.extend(network_gaps);
     facts.gaps.extend(identity_gaps);
     Ok(facts)
+}
+
+type Named = (
+    std::result::Result<Option<TaskDefinition>, Gap>,
+    std::result::Result<Option<Service>, Gap>,
+    std::result::Result<Option<crate::facts::NetworkInterface>, Gap>,
+    std::result::Result<Vec<crate::facts::Subnet>, Gap>,
+);
+
+/// The task definition, the service, the ENI and the subnet the task names; `None` when the
+/// time budget ran out first.
+async fn what_the_task_names(
+    clients: &Clients,
+    task: &Task,
+    deadline: Option<Instant>,
+    gaps: &mut Vec<Gap>,
+) -> Option<Named> {
+    const CALLS: &[&str] = &[
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeServices",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    ];
+    let service_name = task.service_name();
+    let eni_id = task
+        .attachment
+        .as_ref()
+        .and_then(|a| a.network_interface_id.as_deref());
+    let subnet_id = task
+        .attachment
+        .as_ref()
+        .and_then(|a| a.subnet_id.as_deref());
+    let round = async {
+        tokio::join!(
+            task_definition(clients, task.task_definition_arn.as_deref()),
+            service(clients, &task.cluster_arn, service_name),
+            network::network_interface(clients, eni_id),
+            network::subnets(clients, subnet_id),
+        )
+    };
+    bounded(deadline, CALLS, gaps, round).await
 }
 
 /// A metadata read's outcome: not found, or failed for another reason.

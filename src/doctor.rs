@@ -216,6 +216,30 @@ impl Doctor {
             };
             ledger.remember(signature, &recent, now).await?;
         }
+        if report.root_cause.is_none() {
+            // "Probably transient" reads differently when this revision failed before.
+            let earlier = ledger
+                .history(
+                    &report.task.account,
+                    &report.task.region,
+                    &report.task.cluster,
+                    Some(report.workload()),
+                    50,
+                )
+                .await?;
+            let definition = report.task.task_definition.as_deref().unwrap_or_default();
+            let before = earlier
+                .iter()
+                .filter(|e| {
+                    serde_json::from_str::<Report>(&e.report)
+                        .is_ok_and(|r| r.task.task_definition.as_deref() == Some(definition))
+                })
+                .count();
+            report.evidence.push(match before {
+                0 => format!("Task definition {definition} has not failed before (ledger history)."),
+                n => format!("Task definition {definition} failed {n} time(s) before (ledger history): look at the skipped checks, or what changed outside the task's configuration."),
+            });
+        }
         let entry = HistoryEntry {
             account: report.task.account.clone(),
             region: report.task.region.clone(),

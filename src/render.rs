@@ -52,6 +52,34 @@ fn console_task_url(report: &Report) -> String {
     )
 }
 
+/// A console link for a resource a finding names: subnet, security group, route table,
+/// endpoint, NAT gateway, network ACL, role, secret, log group.
+pub fn console_link(resource: &str, region: &str) -> Option<String> {
+    let vpc = |page: &str, key: &str| {
+        format!(
+            "{resource}: https://{region}.console.aws.amazon.com/vpcconsole/home?region={region}#{page}:{key}={resource}"
+        )
+    };
+    let prefix = resource.split('-').next().unwrap_or_default();
+    match prefix {
+        "subnet" => Some(vpc("SubnetDetails", "subnetId")),
+        "sg" => Some(vpc("SecurityGroup", "groupId")),
+        "rtb" => Some(vpc("RouteTableDetails", "RouteTableId")),
+        "vpce" => Some(vpc("EndpointDetails", "endpointId")),
+        "nat" => Some(vpc("NatGatewayDetails", "natGatewayId")),
+        "acl" => Some(vpc("NetworkAclDetails", "networkAclId")),
+        _ if resource.contains(":iam::") && resource.contains(":role/") => Some(format!(
+            "{resource}: https://console.aws.amazon.com/iam/home#/roles/details/{}",
+            crate::facts::arn_resource_name(resource)
+        )),
+        _ if resource.starts_with("arn:aws:secretsmanager:") => Some(format!(
+            "{resource}: https://{region}.console.aws.amazon.com/secretsmanager/secret?name={}&region={region}",
+            resource.rsplit(":secret:").next().unwrap_or(resource)
+        )),
+        _ => None,
+    }
+}
+
 /// "Failed 19 more times since …; services: a, b."
 fn recurrence_line(recurrence: &crate::verdict::Recurrence) -> String {
     let mut line = String::from("REPEATED:");
@@ -135,6 +163,26 @@ pub fn text(report: &Report) -> String {
             .unwrap_or_default()
     );
     let _ = writeln!(out, "  Console:         {}", console_task_url(report));
+    if !report.evidence.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "EVIDENCE");
+        for line in &report.evidence {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
+    let links: Vec<String> = report
+        .root_finding()
+        .into_iter()
+        .flat_map(|root| root.resources.iter())
+        .filter_map(|resource| console_link(resource, &report.task.region))
+        .collect();
+    if !links.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "OPEN IN THE CONSOLE");
+        for link in links {
+            let _ = writeln!(out, "  {link}");
+        }
+    }
 
     let others: Vec<&Finding> = report
         .findings
@@ -333,5 +381,60 @@ mod tests {
     fn truncate_counts_characters() {
         assert_eq!(truncate("ééé", 3), "ééé");
         assert_eq!(truncate("éééé", 3), "éé…");
+    }
+}
+
+#[cfg(test)]
+mod golden {
+    use super::*;
+    use crate::checks::fixtures::{healthy_nat, task_default_route};
+    use crate::doctor::diagnose_facts;
+
+    /// A fixed report: a blackhole default route, and a stoppedReason carrying a presigned
+    /// URL whose credentials must not reach any rendering.
+    fn report() -> Report {
+        let mut facts = healthy_nat();
+        task_default_route(&mut facts).state = Some("blackhole".into());
+        facts.task.stopped_at = Some("2026-11-25T10:00:00.000Z".into());
+        facts.task.stopped_reason = "CannotPullContainerError: failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a/b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20261125&X-Amz-Signature=deadbeefcafe42\": dial tcp 3.5.0.1:443: i/o timeout".into();
+        diagnose_facts(&facts)
+    }
+
+    /// Compares with tests/golden/NAME; `UPDATE_GOLDEN=1` rewrites it.
+    fn check(name: &str, rendered: &str) {
+        let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, rendered).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == rendered,
+            "{name} changed; review and run with UPDATE_GOLDEN=1:\n{rendered}"
+        );
+        assert!(
+            !rendered.contains("ASIAEXAMPLE") && !rendered.contains("deadbeefcafe42"),
+            "{name} leaks the presigned URL's credentials"
+        );
+    }
+
+    #[test]
+    fn the_email_text() {
+        check("email.txt", &text(&report()));
+    }
+
+    #[test]
+    fn the_chatbot_notification() {
+        let notification = serde_json::to_value(chatbot(&report())).unwrap();
+        assert_eq!(notification["version"], "1.0");
+        assert_eq!(notification["source"], "custom");
+        assert!(
+            notification["content"]["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty() && d.chars().count() <= DESCRIPTION_LIMIT)
+        );
+        check(
+            "chatbot.json",
+            &serde_json::to_string_pretty(&notification).unwrap(),
+        );
     }
 }

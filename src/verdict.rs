@@ -21,6 +21,9 @@ pub struct Report {
     /// earlier alerts were held back, or hit several services.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<Recurrence>,
+    /// Why the root cause was chosen, or what was checked when nothing was wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +95,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         .iter()
         .find(|f| matches!(f.status, Status::Fail | Status::Warn))
         .map(|f| f.id.clone());
+    let evidence = evidence(&failure, &findings, root_cause.as_deref());
     let task = &facts.task;
     Report {
         schema_version: SCHEMA_VERSION,
@@ -111,7 +115,58 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         root_cause,
         findings,
         recurrence: None,
+        evidence,
     }
+}
+
+/// The evidence behind the verdict: what the message says, why the root cause ranked first,
+/// and what was ruled out.
+fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> Vec<String> {
+    let mut lines = vec![format!(
+        "The stoppedReason says: stage {}, error {}{}{}.",
+        crate::render::serde_plain(&failure.stage),
+        crate::render::serde_plain(&failure.error),
+        failure
+            .resource
+            .as_ref()
+            .map(|r| format!(", resource {r}"))
+            .unwrap_or_default(),
+        failure
+            .action
+            .as_ref()
+            .map(|a| format!(", action {a}"))
+            .unwrap_or_default(),
+    )];
+    let passed: Vec<&str> = ranked
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .map(|f| f.id.as_str())
+        .collect();
+    match ranked.iter().find(|f| Some(f.id.as_str()) == root_cause) {
+        Some(root) => {
+            let names = failure
+                .resource
+                .as_ref()
+                .is_some_and(|r| root.resources.contains(r));
+            let failing = ranked.iter().filter(|f| f.status == Status::Fail).count();
+            lines.push(if names {
+                format!("{} is about the very resource the message names.", root.id)
+            } else if failing <= 1 {
+                format!("{} is the only check that failed.", root.id)
+            } else {
+                format!("{} ranks first of {failing} failed checks: its category ({}) fits a {} error best, in the order the task meets it.", root.id, root.category.as_str(), crate::render::serde_plain(&failure.error))
+            });
+        }
+        None => lines.push("No configuration fault found: probably transient.".into()),
+    }
+    if !passed.is_empty() {
+        lines.push(format!(
+            "Ruled out ({} passed): {}.",
+            passed.len(),
+            passed.join(", ")
+        ));
+    }
+    lines
 }
 
 /// Smaller is more likely: status first, then whether the finding names the resource the

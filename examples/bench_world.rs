@@ -17,10 +17,8 @@ mod support;
 #[path = "../tests/moto/world.rs"]
 mod world;
 
-use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair, VpcEndpointType};
 use std::path::PathBuf;
-use support::REGION;
-use world::{Egress, build};
+use world::{Egress, build, interface_endpoints};
 
 const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
 /// The interface endpoints added to the NAT world.
@@ -36,70 +34,18 @@ async fn main() {
 
     let _moto = support::moto().await;
     let world = build(Egress::Nat { nat_routed: true }, FIXTURE).await;
-    let ec2 = &world.ec2;
-
     // Interface endpoints beside the NAT, as in world.rs's Egress::Endpoints.
-    let endpoint_subnet = ec2
-        .create_subnet()
-        .vpc_id(&world.vpc)
-        .cidr_block("10.0.2.0/24")
-        .availability_zone(format!("{REGION}a"))
-        .send()
-        .await
-        .unwrap();
-    let endpoint_subnet = endpoint_subnet
-        .subnet()
-        .unwrap()
-        .subnet_id()
-        .unwrap()
-        .to_string();
-    let group = ec2
-        .create_security_group()
-        .group_name("endpoints")
-        .description("interface endpoints")
-        .vpc_id(&world.vpc)
-        .send()
-        .await
-        .unwrap();
-    let group = group.group_id().unwrap().to_string();
-    ec2.authorize_security_group_ingress()
-        .group_id(&group)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(443)
-                .to_port(443)
-                .user_id_group_pairs(
-                    UserIdGroupPair::builder()
-                        .group_id(&world.security_group)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let mut endpoints = Vec::new();
-    for service in ENDPOINT_SERVICES {
-        let out = ec2
-            .create_vpc_endpoint()
-            .vpc_id(&world.vpc)
-            .vpc_endpoint_type(VpcEndpointType::Interface)
-            .service_name(format!("com.amazonaws.{REGION}.{service}"))
-            .subnet_ids(&endpoint_subnet)
-            .security_group_ids(&group)
-            .private_dns_enabled(true)
-            .send()
-            .await
-            .unwrap();
-        let id = out
-            .vpc_endpoint()
-            .unwrap()
-            .vpc_endpoint_id()
-            .unwrap()
-            .to_string();
-        endpoints.push(format!("{service} {id}"));
-    }
+    let (_, endpoints) = interface_endpoints(
+        &world.ec2,
+        &world.vpc,
+        &world.security_group,
+        &ENDPOINT_SERVICES,
+    )
+    .await;
+    let endpoints: Vec<String> = endpoints
+        .iter()
+        .map(|(service, id)| format!("{service} {id}"))
+        .collect();
 
     // The report topic the deployed function also publishes to (REPORT_TOPIC_ARN).
     let sns = aws_sdk_sns::Client::new(&world.config);
@@ -114,11 +60,10 @@ async fn main() {
 
     // Resource ids only: the secret's value is never read or printed.
     println!(
-        "bench world: VPC {}, task subnet {} (NAT {}), endpoint subnet {} ({}), task {}",
+        "bench world: VPC {}, task subnet {} (NAT {}), endpoints {}, task {}",
         world.vpc,
         world.task_subnet,
         world.nat.as_deref().unwrap_or("none"),
-        endpoint_subnet,
         endpoints.join(", "),
         world.task_arn,
     );

@@ -9,6 +9,20 @@ use crate::facts::{
 use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
 use tokio::time::Instant;
 
+/// Every item of a paginated read, or the gap that says why not. A macro: each operation's
+/// paginator is its own type.
+macro_rules! all_items {
+    ($request:expr, $call:literal) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| gap($call, &e))?
+    };
+}
+
 /// Rounds 3 and 4 for the task's VPC: everything in it, then what that names (the DHCP
 /// options set, the S3 prefix list's CIDRs). Returns the reads that failed.
 pub(super) async fn read_vpc(
@@ -174,16 +188,10 @@ async fn vpc_subnets(clients: &Clients, vpc: &str) -> std::result::Result<Vec<Su
 }
 
 async fn subnets_by(clients: &Clients, filter: Filter) -> std::result::Result<Vec<Subnet>, Gap> {
-    let subnets: Vec<_> = clients
-        .ec2
-        .describe_subnets()
-        .filters(filter)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeSubnets", &e))?;
+    let subnets = all_items!(
+        clients.ec2.describe_subnets().filters(filter),
+        "ec2:DescribeSubnets"
+    );
     Ok(subnets
         .iter()
         .map(|s| Subnet {
@@ -201,16 +209,13 @@ fn vpc_filter(name: &str, value: &str) -> Filter {
 }
 
 async fn route_tables(clients: &Clients, vpc: &str) -> std::result::Result<Vec<RouteTable>, Gap> {
-    let tables: Vec<_> = clients
-        .ec2
-        .describe_route_tables()
-        .filters(vpc_filter("vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeRouteTables", &e))?;
+    let tables = all_items!(
+        clients
+            .ec2
+            .describe_route_tables()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeRouteTables"
+    );
     Ok(tables
         .iter()
         .map(|t| RouteTable {
@@ -249,16 +254,13 @@ async fn route_tables(clients: &Clients, vpc: &str) -> std::result::Result<Vec<R
 }
 
 async fn nat_gateways(clients: &Clients, vpc: &str) -> std::result::Result<Vec<NatGateway>, Gap> {
-    let nats: Vec<_> = clients
-        .ec2
-        .describe_nat_gateways()
-        .filter(vpc_filter("vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeNatGateways", &e))?;
+    let nats = all_items!(
+        clients
+            .ec2
+            .describe_nat_gateways()
+            .filter(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeNatGateways"
+    );
     Ok(nats
         .iter()
         .map(|n| NatGateway {
@@ -271,16 +273,13 @@ async fn nat_gateways(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
 }
 
 async fn internet_gateways(clients: &Clients, vpc: &str) -> std::result::Result<Vec<String>, Gap> {
-    let igws: Vec<_> = clients
-        .ec2
-        .describe_internet_gateways()
-        .filters(vpc_filter("attachment.vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeInternetGateways", &e))?;
+    let igws = all_items!(
+        clients
+            .ec2
+            .describe_internet_gateways()
+            .filters(vpc_filter("attachment.vpc-id", vpc)),
+        "ec2:DescribeInternetGateways"
+    );
     Ok(igws
         .iter()
         .filter_map(|g| g.internet_gateway_id().map(str::to_string))
@@ -379,16 +378,13 @@ async fn security_groups(
     clients: &Clients,
     vpc: &str,
 ) -> std::result::Result<Vec<SecurityGroup>, Gap> {
-    let groups: Vec<_> = clients
-        .ec2
-        .describe_security_groups()
-        .filters(vpc_filter("vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeSecurityGroups", &e))?;
+    let groups = all_items!(
+        clients
+            .ec2
+            .describe_security_groups()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeSecurityGroups"
+    );
     Ok(groups
         .iter()
         .map(|g| SecurityGroup {
@@ -401,16 +397,13 @@ async fn security_groups(
 }
 
 async fn network_acls(clients: &Clients, vpc: &str) -> std::result::Result<Vec<NetworkAcl>, Gap> {
-    let acls: Vec<_> = clients
-        .ec2
-        .describe_network_acls()
-        .filters(vpc_filter("vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeNetworkAcls", &e))?;
+    let acls = all_items!(
+        clients
+            .ec2
+            .describe_network_acls()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeNetworkAcls"
+    );
     Ok(acls
         .iter()
         .map(|a| NetworkAcl {
@@ -442,16 +435,13 @@ async fn network_acls(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
 }
 
 async fn vpc_endpoints(clients: &Clients, vpc: &str) -> std::result::Result<Vec<VpcEndpoint>, Gap> {
-    let endpoints: Vec<_> = clients
-        .ec2
-        .describe_vpc_endpoints()
-        .filters(vpc_filter("vpc-id", vpc))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:DescribeVpcEndpoints", &e))?;
+    let endpoints = all_items!(
+        clients
+            .ec2
+            .describe_vpc_endpoints()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeVpcEndpoints"
+    );
     Ok(endpoints
         .iter()
         .map(|e| VpcEndpoint {
@@ -504,16 +494,13 @@ async fn prefix_list_cidrs(
     id: Option<&str>,
 ) -> std::result::Result<Vec<ipnet::Ipv4Net>, Gap> {
     let Some(id) = id else { return Ok(vec![]) };
-    let entries: Vec<_> = clients
-        .ec2
-        .get_managed_prefix_list_entries()
-        .prefix_list_id(id)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| gap("ec2:GetManagedPrefixListEntries", &e))?;
+    let entries = all_items!(
+        clients
+            .ec2
+            .get_managed_prefix_list_entries()
+            .prefix_list_id(id),
+        "ec2:GetManagedPrefixListEntries"
+    );
     Ok(entries
         .iter()
         .filter_map(|e| e.cidr()?.parse().ok())

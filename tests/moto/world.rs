@@ -214,51 +214,9 @@ async fn build_full(
     let mut endpoints = std::collections::BTreeMap::new();
     let mut endpoint_security_group = None;
     if egress == Egress::Endpoints {
-        let endpoint_subnet = subnet("10.0.2.0/24").await;
-        let group = ec2
-            .create_security_group()
-            .group_name("endpoints")
-            .description("interface endpoints")
-            .vpc_id(&vpc)
-            .send()
-            .await
-            .unwrap();
-        let group = group.group_id().unwrap().to_string();
-        ec2.authorize_security_group_ingress()
-            .group_id(&group)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(443)
-                    .to_port(443)
-                    .user_id_group_pairs(
-                        UserIdGroupPair::builder().group_id(&security_group).build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        for service in INTERFACE_SERVICES {
-            let out = ec2
-                .create_vpc_endpoint()
-                .vpc_id(&vpc)
-                .vpc_endpoint_type(VpcEndpointType::Interface)
-                .service_name(format!("com.amazonaws.{REGION}.{service}"))
-                .subnet_ids(&endpoint_subnet)
-                .security_group_ids(&group)
-                .private_dns_enabled(true)
-                .send()
-                .await
-                .unwrap();
-            let id = out
-                .vpc_endpoint()
-                .unwrap()
-                .vpc_endpoint_id()
-                .unwrap()
-                .to_string();
-            endpoints.insert(service.to_string(), id);
-        }
+        let (group, interfaces) =
+            interface_endpoints(&ec2, &vpc, &security_group, &INTERFACE_SERVICES).await;
+        endpoints = interfaces;
         let out = ec2
             .create_vpc_endpoint()
             .vpc_id(&vpc)
@@ -436,6 +394,69 @@ async fn build_full(
         topic_arn,
         queue_url,
     }
+}
+
+/// Interface endpoints with private DNS in their own subnet (10.0.2.0/24), behind a security
+/// group that admits the task's on 443. Returns that group and the endpoint ids by service.
+pub async fn interface_endpoints(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    task_group: &str,
+    services: &[&str],
+) -> (String, std::collections::BTreeMap<String, String>) {
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block("10.0.2.0/24")
+        .availability_zone(format!("{REGION}a"))
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
+    let group = ec2
+        .create_security_group()
+        .group_name("endpoints")
+        .description("interface endpoints")
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    let group = group.group_id().unwrap().to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(task_group).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut endpoints = std::collections::BTreeMap::new();
+    for service in services {
+        let out = ec2
+            .create_vpc_endpoint()
+            .vpc_id(vpc)
+            .vpc_endpoint_type(VpcEndpointType::Interface)
+            .service_name(format!("com.amazonaws.{REGION}.{service}"))
+            .subnet_ids(&subnet)
+            .security_group_ids(&group)
+            .private_dns_enabled(true)
+            .send()
+            .await
+            .unwrap();
+        let id = out
+            .vpc_endpoint()
+            .unwrap()
+            .vpc_endpoint_id()
+            .unwrap()
+            .to_string();
+        endpoints.insert(service.to_string(), id);
+    }
+    (group, endpoints)
 }
 
 pub const ROLE: &str = "web-execution";

@@ -1,5 +1,6 @@
 //! EFS volumes in moto: mount targets, their security groups, access points.
 
+use super::expect::assert_root;
 use super::network::diagnose;
 use super::support::{config, moto};
 use super::world::{Egress, World, build_with_volumes};
@@ -82,12 +83,7 @@ async fn a_file_system_without_a_mount_target_in_the_zone_is_the_root_cause() {
     let _moto = moto().await;
     let (world, id) = world_with_file_system(None).await;
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("efs.mount-target"),
-        "{report:#?}"
-    );
-    assert!(report.root_finding().unwrap().detail.contains(&id));
+    assert_root(&report, "efs.mount-target", &id);
 }
 
 #[tokio::test]

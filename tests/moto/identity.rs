@@ -2,6 +2,7 @@
 //! cause. moto does not implement iam:SimulatePrincipalPolicy (HTTP 500), so these runs take
 //! the fallback: the role's identity policies, evaluated by the doctor.
 
+use super::expect::assert_root;
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
 use super::world::{Egress, LOG_GROUP, ROLE, SECRET_NAME, build, build_with};
@@ -59,18 +60,7 @@ async fn a_missing_execution_role_is_the_root_cause() {
         .unwrap();
     iam.delete_role().role_name(ROLE).send().await.unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("iam.execution-role"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("does not exist")
-    );
+    assert_root(&report, "iam.execution-role", "does not exist");
 }
 
 #[tokio::test]
@@ -106,18 +96,7 @@ async fn a_source_account_condition_for_another_account_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("iam.trust-policy"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("999999999999")
-    );
+    assert_root(&report, "iam.trust-policy", "999999999999");
 }
 
 #[tokio::test]
@@ -171,19 +150,10 @@ async fn an_explicit_deny_names_its_statement() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("iam.permissions"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("inline policy guardrail statement NoSecrets"),
-        "{}",
-        report.root_finding().unwrap().detail
+    assert_root(
+        &report,
+        "iam.permissions",
+        "inline policy guardrail statement NoSecrets",
     );
 }
 
@@ -237,20 +207,7 @@ async fn a_partial_arn_that_looks_complete_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("secret.exists"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("partial ARN"),
-        "{}",
-        report.root_finding().unwrap().detail
-    );
+    assert_root(&report, "secret.exists", "partial ARN");
 }
 
 #[tokio::test]
@@ -390,16 +347,5 @@ async fn a_missing_image_tag_is_the_root_cause() {
     })
     .await;
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("registry.image"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("no such tag")
-    );
+    assert_root(&report, "registry.image", "no such tag");
 }

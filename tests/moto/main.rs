@@ -3,6 +3,7 @@
 
 mod alerts;
 mod efs;
+mod expect;
 mod faults;
 mod identity;
 mod network;

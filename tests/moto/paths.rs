@@ -1,5 +1,6 @@
 //! Network paths in moto: a world whose design is VPC endpoints, each hop broken in turn.
 
+use super::expect::assert_root;
 use super::network::diagnose;
 use super::support::moto;
 use super::world::{Egress, build};
@@ -38,17 +39,10 @@ async fn a_deleted_secrets_manager_endpoint_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("endpoint.missing"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("com.amazonaws.us-east-1.secretsmanager")
+    assert_root(
+        &report,
+        "endpoint.missing",
+        "com.amazonaws.us-east-1.secretsmanager",
     );
 }
 
@@ -305,18 +299,7 @@ async fn a_nacl_denying_https_out_of_the_task_subnet_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("nacl.task-subnet"),
-        "{report:#?}"
-    );
-    assert!(
-        report
-            .root_finding()
-            .unwrap()
-            .detail
-            .contains("denied by rule 50")
-    );
+    assert_root(&report, "nacl.task-subnet", "denied by rule 50");
 }
 
 #[tokio::test]

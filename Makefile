@@ -4,6 +4,8 @@ VENV  ?= .venv
 TOOLS ?= .venv-tools
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 export AWS_EC2_METADATA_DISABLED := true
+# sam reports usage to AWS by default; the project talks to nothing it does not need.
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: demo test lint build deploy venv clean readme bench
 

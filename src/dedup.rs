@@ -501,6 +501,57 @@ impl Ledger {
         Ok(entries)
     }
 
+    /// Newest first across every cluster of an account and region, optionally one service's.
+    /// A Scan (the history is partitioned by cluster): fine for a ledger's size, and only the
+    /// CLI calls it; with a cluster, [`Ledger::history`] queries instead.
+    pub async fn history_all_clusters(
+        &self,
+        account: &str,
+        region: &str,
+        service: Option<&str>,
+        limit: i32,
+    ) -> Result<Vec<HistoryEntry>> {
+        let prefix = format!("{HISTORY_PREFIX}{}{SEPARATOR}", join(&[account, region]));
+        let filter = match service {
+            Some(_) => "begins_with(#pk, :prefix) AND #service = :service",
+            None => "begins_with(#pk, :prefix)",
+        };
+        let mut entries = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..HISTORY_MAX_PAGES {
+            let mut scan = self
+                .ddb
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(filter)
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":prefix", s(&prefix))
+                .set_exclusive_start_key(start.take());
+            if let Some(service) = service {
+                scan = scan
+                    .expression_attribute_names("#service", SERVICE)
+                    .expression_attribute_values(":service", s(service));
+            }
+            let out = scan
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb:Scan", &e))?;
+            for item in out.items() {
+                let cluster = get_s(item, PK)
+                    .and_then(|pk| pk.strip_prefix(prefix.as_str()))
+                    .unwrap_or(MISSING);
+                entries.push(history_from_item(account, region, cluster, item));
+            }
+            match out.last_evaluated_key() {
+                Some(key) => start = Some(key.clone()),
+                None => break,
+            }
+        }
+        entries.sort_by(|a, b| b.time.cmp(&a.time));
+        entries.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(entries)
+    }
+
     /// When a window opened now closes (epoch seconds).
     pub fn window_ends(&self, now: i64) -> i64 {
         now.saturating_add(self.window_secs)

@@ -36,9 +36,9 @@ enum Command {
 
 #[derive(Args)]
 struct HistoryArgs {
-    /// The cluster's name (the history is kept per cluster).
+    /// Only this cluster (by name); without it, every cluster of the account and region.
     #[arg(long)]
-    cluster: String,
+    cluster: Option<String>,
     /// Only this service (or task family).
     #[arg(long)]
     service: Option<String>,
@@ -139,22 +139,27 @@ async fn history(args: HistoryArgs) -> Result<()> {
             .account
             .unwrap_or_default(),
     };
-    let entries = ledger
-        .history(
-            &account,
-            &region,
-            &args.cluster,
-            args.service.as_deref(),
-            args.limit,
-        )
-        .await?;
+    let service = args.service.as_deref();
+    let entries = match &args.cluster {
+        Some(cluster) => {
+            ledger
+                .history(&account, &region, cluster, service, args.limit)
+                .await?
+        }
+        None => {
+            ledger
+                .history_all_clusters(&account, &region, service, args.limit)
+                .await?
+        }
+    };
     for entry in entries {
         if args.json {
             println!("{}", entry.report);
         } else {
             println!(
-                "{}  {}  {}  {}",
+                "{}  {}  {}  {}  {}",
                 entry.time,
+                entry.cluster,
                 entry.service,
                 entry.task_id,
                 entry.root_cause.as_deref().unwrap_or("no fault found")

@@ -278,6 +278,12 @@ async fn history_keeps_every_diagnosis_past_the_hour() {
     );
     let event: Value = serde_json::from_str(&entries[0].event).unwrap();
     assert_eq!(event["id"], "stop-1", "the raw event is kept");
+    let everywhere = ledger
+        .history_all_clusters(ACCOUNT, REGION, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(everywhere.len(), 1, "found without naming the cluster");
+    assert_eq!(everywhere[0].cluster, "demo");
     assert!(
         ledger
             .history(ACCOUNT, REGION, "demo", Some("api"), 10)
@@ -285,4 +291,34 @@ async fn history_keeps_every_diagnosis_past_the_hour() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn the_history_command_lists_kept_diagnoses() {
+    let _moto = moto().await;
+    let world = build(Egress::None, "ecs-task-stopped-secrets-network.json").await;
+    let doctor = doctor(&world, ledger_table(&world).await);
+    doctor
+        .handle_event_at(stop(&world, 1), topics(&world), None, T0)
+        .await
+        .unwrap();
+
+    for args in [
+        vec!["history", "--cluster", "demo", "--service", "web"],
+        vec!["history"],
+    ] {
+        let out = super::skeleton::cli(&args, &[("DEDUP_TABLE", TABLE)]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listing = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(listing.lines().count(), 1, "{listing}");
+        assert!(
+            listing.contains("  demo  web  ")
+                && listing.trim_end().ends_with("network.default-route"),
+            "{listing}"
+        );
+    }
 }

@@ -156,7 +156,7 @@ async fn a_task_describe_tasks_forgot_is_diagnosed_from_the_event() {
     assert!(record["detail"].as_str().unwrap().contains(&forgotten));
 }
 
-fn cli(args: &[&str], extra_env: &[(&str, &str)]) -> std::process::Output {
+pub fn cli(args: &[&str], extra_env: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ecs-task-doctor"));
     command
         .args(args)

@@ -81,7 +81,7 @@ pub const READS: Check = Check {
     category: Category::Platform,
     severity: Severity::Low,
     remediation: "Grant the doctor's role the read-only actions listed in the README (template.yaml has them all), or give the invocation more time.",
-    docs: "https://github.com/ecs-task-doctor/ecs-task-doctor#permissions-the-doctor-needs",
+    docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html",
     run: reads,
 };
 

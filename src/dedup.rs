@@ -199,17 +199,7 @@ impl Ledger {
             .expression_attribute_names("#releasedAt", RELEASED_AT)
             .send()
             .await;
-        match claimed {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(aws_error("dynamodb:PutItem", &err)),
-        }
+        Ok(conditional("dynamodb:PutItem", claimed)?.is_some())
     }
 
     /// Gives up a claim after the invocation failed (the diagnosis or the publish), so that
@@ -333,17 +323,8 @@ impl Ledger {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match updated {
-            Ok(out) => Ok(Some(alert_decision(out.attributes(), service))),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(aws_error("dynamodb:UpdateItem", &err)),
-        }
+        Ok(conditional("dynamodb:UpdateItem", updated)?
+            .map(|out| alert_decision(out.attributes(), service)))
     }
 
     /// Counts a suppressed diagnosis in the open window, unless it has closed (`Ok(None)`).
@@ -376,23 +357,15 @@ impl Ledger {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match updated {
-            Ok(out) => Ok(Some(suppress_decision(out.attributes(), service))),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(aws_error("dynamodb:UpdateItem", &err)),
-        }
+        Ok(conditional("dynamodb:UpdateItem", updated)?
+            .map(|out| suppress_decision(out.attributes(), service)))
     }
 
     /// Closes the window [`Ledger::record`] opened when the alert could not be published, so
     /// the retry of the same event alerts instead of being suppressed. The counters stay.
     pub async fn reopen(&self, alert_key: &str) -> Result<()> {
-        self.ddb
+        let reopened = self
+            .ddb
             .update_item()
             .table_name(&self.table)
             .key(PK, s(alert_pk(alert_key)))
@@ -403,19 +376,9 @@ impl Ledger {
             .expression_attribute_names("#windowEndsAt", WINDOW_ENDS_AT)
             .expression_attribute_values(":zero", n(0))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(|err| {
-                // No alert item: there is no window to close.
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception())
-                {
-                    Ok(())
-                } else {
-                    Err(aws_error("dynamodb:UpdateItem", &err))
-                }
-            })
+            .await;
+        // No alert item (the condition failed): there is no window to close.
+        conditional("dynamodb:UpdateItem", reopened).map(|_| ())
     }
 
     /// Keeps the diagnosis past DescribeTasks' hour:
@@ -875,6 +838,22 @@ fn whole_number(
         _ => Err(Error::Config(format!(
             "{name} must be a whole number of {unit} from 1 to {max}, not {raw:?}"
         ))),
+    }
+}
+
+/// A conditional write's outcome: `Some` when it was made, `None` when its condition did not
+/// hold (ConditionalCheckFailedException); any other failure is an error.
+fn conditional<T, E>(
+    call: &'static str,
+    result: std::result::Result<T, SdkError<E, aws_smithy_runtime_api::http::Response>>,
+) -> Result<Option<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(None),
+        Err(err) => Err(aws_error(call, &err)),
     }
 }
 

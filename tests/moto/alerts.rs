@@ -3,11 +3,11 @@
 //! fail for the same VPC-level cause, and alerts again after the window with the count.
 
 use super::support::{ACCOUNT, REGION, moto};
-use super::world::{Egress, World, build, received};
+use super::world::{Egress, World, awsvpc, build, received, stopped_service_task};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+use aws_sdk_ecs::types::AssignPublicIp;
 use ecs_task_doctor::aws::ClientCache;
 use ecs_task_doctor::dedup::Ledger;
 use ecs_task_doctor::doctor::{Doctor, Outcome};
@@ -166,49 +166,19 @@ async fn two_services_failing_for_the_same_route_share_one_alert() {
     let world = build(Egress::None, "ecs-task-stopped-secrets-network.json").await;
     let doctor = doctor(&world, ledger_table(&world).await);
     // A second service in the same private subnet.
-    let ecs = aws_sdk_ecs::Client::new(&world.config);
-    let network = NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets(&world.task_subnet)
-                .security_groups(&world.security_group)
-                .assign_public_ip(AssignPublicIp::Disabled)
-                .build()
-                .unwrap(),
-        )
-        .build();
     let definition = world.event["detail"]["taskDefinitionArn"]
         .as_str()
         .unwrap()
         .to_string();
-    ecs.create_service()
-        .cluster("demo")
-        .service_name("api")
-        .task_definition(&definition)
-        .desired_count(1)
-        .launch_type(LaunchType::Fargate)
-        .network_configuration(network.clone())
-        .send()
-        .await
-        .unwrap();
-    let run = ecs
-        .run_task()
-        .cluster("demo")
-        .task_definition(&definition)
-        .launch_type(LaunchType::Fargate)
-        .group("service:api")
-        .network_configuration(network)
-        .send()
-        .await
-        .unwrap();
-    let api_task = run.tasks()[0].task_arn().unwrap().to_string();
-    ecs.stop_task()
-        .cluster("demo")
-        .task(&api_task)
-        .reason(world.event["detail"]["stoppedReason"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let network = awsvpc(
+        &world.task_subnet,
+        &world.security_group,
+        AssignPublicIp::Disabled,
+    );
+    let reason = world.event["detail"]["stoppedReason"].as_str().unwrap();
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    let stopped = stopped_service_task(&ecs, "api", &definition, network, reason).await;
+    let api_task = stopped.task_arn().unwrap().to_string();
     let mut api_event = stop(&world, 2);
     api_event["detail"]["taskArn"] = Value::String(api_task.clone());
     api_event["detail"]["group"] = Value::String("service:api".into());

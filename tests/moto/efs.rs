@@ -1,10 +1,9 @@
 //! EFS volumes in moto: mount targets, their security groups, access points.
 
-use super::expect::assert_root;
+use super::expect::{assert_cause, assert_root};
 use super::network::diagnose;
 use super::support::{config, moto};
-use super::world::{Egress, World, build_with_volumes};
-use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
+use super::world::{Egress, World, build_with_volumes, tcp_with_group};
 use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsVolumeConfiguration, Volume};
 use ecs_task_doctor::checks::Status;
 
@@ -51,18 +50,7 @@ async fn mount_target(world: &World, file_system: &str, admit_task: bool) -> Str
             .ec2
             .authorize_security_group_ingress()
             .group_id(&group)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(2049)
-                    .to_port(2049)
-                    .user_id_group_pairs(
-                        UserIdGroupPair::builder()
-                            .group_id(&world.security_group)
-                            .build(),
-                    )
-                    .build(),
-            )
+            .ip_permissions(tcp_with_group(2049, &world.security_group))
             .send()
             .await
             .unwrap();
@@ -92,11 +80,7 @@ async fn a_mount_target_whose_group_refuses_nfs_is_the_root_cause() {
     let (world, id) = world_with_file_system(None).await;
     let group = mount_target(&world, &id, false).await;
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("efs.nfs-access"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "efs.nfs-access");
     assert!(
         report
             .root_finding()
@@ -128,5 +112,5 @@ async fn a_reachable_mount_target_passes_and_a_missing_access_point_fails() {
         "{report:#?}"
     );
     assert_eq!(status("efs.nfs-access"), Some(Status::Pass));
-    assert_eq!(report.root_cause.as_deref(), Some("efs.access-point"));
+    assert_cause(&report, "efs.access-point");
 }

@@ -2,7 +2,7 @@
 //! cause. moto does not implement iam:SimulatePrincipalPolicy (HTTP 500), so these runs take
 //! the fallback: the role's identity policies, evaluated by the doctor.
 
-use super::expect::assert_root;
+use super::expect::{assert_cause, assert_root};
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
 use super::world::{Egress, LOG_GROUP, ROLE, SECRET_NAME, build, build_with};
@@ -76,11 +76,7 @@ async fn a_trust_policy_without_ecs_tasks_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("iam.trust-policy"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "iam.trust-policy");
 }
 
 #[tokio::test]
@@ -113,11 +109,7 @@ async fn a_role_without_get_secret_value_is_the_root_cause_the_message_names() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("iam.permissions"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "iam.permissions");
     let root = report.root_finding().unwrap();
     assert!(
         root.detail.contains("secretsmanager:GetSecretValue"),
@@ -169,11 +161,7 @@ async fn a_secret_scheduled_for_deletion_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("secret.exists"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "secret.exists");
     assert!(
         report
             .root_finding()
@@ -236,11 +224,7 @@ async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() 
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("ssm.parameter"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "ssm.parameter");
     let root = report.root_finding().unwrap();
     assert!(root.detail.contains("does not exist in us-east-1"));
     assert!(root.detail.contains("full ARN"));
@@ -264,7 +248,7 @@ async fn a_disabled_customer_key_behind_the_secret_is_the_root_cause() {
         .unwrap();
     kms.disable_key().key_id(&key_id).send().await.unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(report.root_cause.as_deref(), Some("kms.key"), "{report:#?}");
+    assert_cause(&report, "kms.key");
     assert!(
         report
             .root_finding()
@@ -285,11 +269,7 @@ async fn a_log_group_that_was_never_created_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("logs.log-group"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "logs.log-group");
     assert!(
         report
             .root_finding()

@@ -1,5 +1,6 @@
 //! Network worlds in moto, each asserting the report's root cause.
 
+use super::expect::assert_cause;
 use super::support::moto;
 use super::world::{Egress, World, build};
 use ecs_task_doctor::aws::ClientCache;
@@ -51,7 +52,7 @@ async fn a_nat_whose_own_subnet_has_no_way_out_is_the_root_cause() {
     )
     .await;
     let report = diagnose(&world).await;
-    assert_eq!(report.root_cause.as_deref(), Some("network.nat-gateway"));
+    assert_cause(&report, "network.nat-gateway");
     let root = report.root_finding().unwrap();
     assert!(
         root.detail
@@ -77,7 +78,7 @@ async fn a_deleted_nat_is_caught_although_moto_keeps_its_route_active() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(report.root_cause.as_deref(), Some("network.nat-gateway"));
+    assert_cause(&report, "network.nat-gateway");
     assert!(
         report
             .root_finding()
@@ -98,7 +99,7 @@ async fn a_public_subnet_without_a_public_ip_is_the_root_cause() {
     )
     .await;
     let report = diagnose(&world).await;
-    assert_eq!(report.root_cause.as_deref(), Some("network.public-ip"));
+    assert_cause(&report, "network.public-ip");
     let root = report.root_finding().unwrap();
     assert!(
         root.remediation.contains("assignPublicIp=ENABLED"),
@@ -152,7 +153,7 @@ async fn the_main_route_table_governs_a_subnet_without_an_association() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(report.root_cause.as_deref(), Some("network.default-route"));
+    assert_cause(&report, "network.default-route");
     let root = report.root_finding().unwrap();
     assert!(
         root.detail.contains("the VPC's main route table"),

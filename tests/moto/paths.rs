@@ -1,12 +1,11 @@
 //! Network paths in moto: a world whose design is VPC endpoints, each hop broken in turn.
 
-use super::expect::assert_root;
+use super::expect::{assert_cause, assert_root};
 use super::network::diagnose;
 use super::support::moto;
-use super::world::{Egress, build};
+use super::world::{Egress, build, tcp_with_group};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, IpPermission, IpRange, NewDhcpConfiguration, PrefixListId, RuleAction,
-    UserIdGroupPair,
 };
 use ecs_task_doctor::checks::Status;
 
@@ -80,11 +79,7 @@ async fn an_endpoint_with_private_dns_off_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("endpoint.private-dns"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "endpoint.private-dns");
 }
 
 #[tokio::test]
@@ -95,27 +90,12 @@ async fn an_endpoint_security_group_without_the_task_is_the_root_cause() {
         .ec2
         .revoke_security_group_ingress()
         .group_id(world.endpoint_security_group.as_deref().unwrap())
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(443)
-                .to_port(443)
-                .user_id_group_pairs(
-                    UserIdGroupPair::builder()
-                        .group_id(&world.security_group)
-                        .build(),
-                )
-                .build(),
-        )
+        .ip_permissions(tcp_with_group(443, &world.security_group))
         .send()
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("endpoint.security-group"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "endpoint.security-group");
     assert!(
         report
             .root_finding()
@@ -149,32 +129,20 @@ async fn replace_task_egress(world: &super::world::World, permissions: Vec<IpPer
         .unwrap();
 }
 
-fn https_to_group(group: &str) -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(443)
-        .to_port(443)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build())
-        .build()
-}
-
 #[tokio::test]
 async fn task_egress_without_the_s3_prefix_list_is_the_root_cause() {
     let _moto = moto().await;
     let world = build(Egress::Endpoints, FIXTURE).await;
     replace_task_egress(
         &world,
-        vec![https_to_group(
+        vec![tcp_with_group(
+            443,
             world.endpoint_security_group.as_deref().unwrap(),
         )],
     )
     .await;
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("security-group.task-egress"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "security-group.task-egress");
     let root = report.root_finding().unwrap();
     assert!(root.detail.contains("S3 prefix list"), "{}", root.detail);
     assert!(
@@ -207,7 +175,7 @@ async fn task_egress_to_the_endpoints_and_the_s3_prefix_list_passes() {
     replace_task_egress(
         &world,
         vec![
-            https_to_group(world.endpoint_security_group.as_deref().unwrap()),
+            tcp_with_group(443, world.endpoint_security_group.as_deref().unwrap()),
             IpPermission::builder()
                 .ip_protocol("tcp")
                 .from_port(443)
@@ -316,11 +284,7 @@ async fn dns_hostnames_off_in_an_endpoint_design_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("dns.vpc-attributes"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "dns.vpc-attributes");
 }
 
 #[tokio::test]
@@ -381,9 +345,5 @@ async fn an_endpoint_policy_without_the_call_is_the_root_cause() {
         .await
         .unwrap();
     let report = diagnose(&world).await;
-    assert_eq!(
-        report.root_cause.as_deref(),
-        Some("endpoint.policy"),
-        "{report:#?}"
-    );
+    assert_cause(&report, "endpoint.policy");
 }

@@ -248,16 +248,7 @@ async fn build_full(
         ),
         _ => (private_subnet.clone(), AssignPublicIp::Disabled),
     };
-    let network = NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets(&task_subnet)
-                .security_groups(&security_group)
-                .assign_public_ip(assign)
-                .build()
-                .unwrap(),
-        )
-        .build();
+    let network = awsvpc(&task_subnet, &security_group, assign);
 
     ecs.create_cluster()
         .cluster_name("demo")
@@ -311,30 +302,6 @@ async fn build_full(
         .task_definition_arn()
         .unwrap()
         .to_string();
-    ecs.create_service()
-        .cluster("demo")
-        .service_name("web")
-        .task_definition(&definition_arn)
-        .desired_count(1)
-        .launch_type(LaunchType::Fargate)
-        .network_configuration(network.clone())
-        .send()
-        .await
-        .unwrap();
-    // moto's services start no tasks: RunTask with the service's group stands in for one.
-    let run = ecs
-        .run_task()
-        .cluster("demo")
-        .task_definition(&definition_arn)
-        .launch_type(LaunchType::Fargate)
-        .group("service:web")
-        .started_by("ecs-svc/1234567890123456789")
-        .network_configuration(network)
-        .send()
-        .await
-        .unwrap();
-    let task_arn = run.tasks()[0].task_arn().unwrap().to_string();
-
     let mut event: Value = serde_json::from_str(
         &std::fs::read_to_string(format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR")))
             .unwrap(),
@@ -344,17 +311,9 @@ async fn build_full(
         .as_str()
         .unwrap()
         .to_string();
-    let stopped = ecs
-        .stop_task()
-        .cluster("demo")
-        .task(&task_arn)
-        .reason(&reason)
-        .send()
-        .await
-        .unwrap();
+    let stopped = stopped_service_task(&ecs, "web", &definition_arn, network, &reason).await;
+    let task_arn = stopped.task_arn().unwrap().to_string();
     let eni = stopped
-        .task()
-        .unwrap()
         .attachments()
         .iter()
         .flat_map(|a| a.details())
@@ -396,6 +355,72 @@ async fn build_full(
     }
 }
 
+/// The awsvpc network configuration of a service or task.
+pub fn awsvpc(subnet: &str, group: &str, assign: AssignPublicIp) -> NetworkConfiguration {
+    NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(subnet)
+                .security_groups(group)
+                .assign_public_ip(assign)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+/// A Fargate service `name` in cluster `demo`, and one of its tasks stopped with `reason`.
+/// moto's services start no tasks: RunTask with the service's group stands in for one.
+pub async fn stopped_service_task(
+    ecs: &aws_sdk_ecs::Client,
+    name: &str,
+    definition: &str,
+    network: NetworkConfiguration,
+    reason: &str,
+) -> aws_sdk_ecs::types::Task {
+    ecs.create_service()
+        .cluster("demo")
+        .service_name(name)
+        .task_definition(definition)
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network.clone())
+        .send()
+        .await
+        .unwrap();
+    let run = ecs
+        .run_task()
+        .cluster("demo")
+        .task_definition(definition)
+        .launch_type(LaunchType::Fargate)
+        .group(format!("service:{name}"))
+        .started_by("ecs-svc/1234567890123456789")
+        .network_configuration(network)
+        .send()
+        .await
+        .unwrap();
+    let task_arn = run.tasks()[0].task_arn().unwrap().to_string();
+    let stopped = ecs
+        .stop_task()
+        .cluster("demo")
+        .task(&task_arn)
+        .reason(reason)
+        .send()
+        .await
+        .unwrap();
+    stopped.task().unwrap().clone()
+}
+
+/// A security-group permission: TCP on one port, from (or to) another group.
+pub fn tcp_with_group(port: i32, group: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build())
+        .build()
+}
+
 /// Interface endpoints with private DNS in their own subnet (10.0.2.0/24), behind a security
 /// group that admits the task's on 443. Returns that group and the endpoint ids by service.
 pub async fn interface_endpoints(
@@ -424,14 +449,7 @@ pub async fn interface_endpoints(
     let group = group.group_id().unwrap().to_string();
     ec2.authorize_security_group_ingress()
         .group_id(&group)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(443)
-                .to_port(443)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(task_group).build())
-                .build(),
-        )
+        .ip_permissions(tcp_with_group(443, task_group))
         .send()
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! The execution role: present where the task needs one, existing, assumable by ECS tasks,
 //! and allowed every call the agent makes for the task on the exact resources.
 
-use super::policy::{Request, Verdict, evaluate};
+use super::policy::{Request, Verdict, evaluate, strings};
 use super::{Category, Check, Finding, Severity, Status};
 use crate::facts::{
     Decision, Facts, Role, RoleLookup, SecretReference, ValueSource, credentials_source,
@@ -315,25 +315,11 @@ fn trust_statement(statement: &Value, facts: &Facts) -> Result<bool, String> {
     if statement["Effect"].as_str() != Some("Allow") {
         return Ok(false);
     }
-    let services = match &statement["Principal"]["Service"] {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => vec![],
-    };
+    let services = strings(Some(&statement["Principal"]["Service"]));
     if !services.iter().any(|s| s == "ecs-tasks.amazonaws.com") {
         return Ok(false);
     }
-    let actions = match &statement["Action"] {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => vec![],
-    };
+    let actions = strings(Some(&statement["Action"]));
     if !actions
         .iter()
         .any(|a| wildmatch::WildMatch::new(&a.to_lowercase()).matches("sts:assumerole"))
@@ -345,14 +331,7 @@ fn trust_statement(statement: &Value, facts: &Facts) -> Result<bool, String> {
     };
     for (operator, keys) in conditions {
         for (key, values) in keys.as_object().into_iter().flatten() {
-            let values: Vec<String> = match values {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(items) => items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-                _ => vec![],
-            };
+            let values = strings(Some(values));
             let matched = match key.to_ascii_lowercase().as_str() {
                 "aws:sourceaccount" => values.iter().any(|v| v == &facts.task.account),
                 "aws:sourcearn" => values.iter().any(|v| {

@@ -29,7 +29,8 @@ pub struct Request<'a> {
     pub principals: Option<&'a [String]>,
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A policy element that is one string or an array of strings, as a list.
+pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items

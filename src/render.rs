@@ -105,6 +105,13 @@ fn recurrence_line(recurrence: &crate::verdict::Recurrence) -> String {
     line
 }
 
+/// Whether a finding is the root cause itself (other findings of the same check are not).
+fn is_root(report: &Report, finding: &Finding) -> bool {
+    report
+        .root_finding()
+        .is_some_and(|root| std::ptr::eq(root, finding))
+}
+
 /// Plain text for terminals and email: verdict first, then what happened, then the rest.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
@@ -187,8 +194,7 @@ pub fn text(report: &Report) -> String {
     let others: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| Some(f.id.as_str()) != report.root_cause.as_deref() || f.status == Status::Pass)
-        .filter(|f| !matches!(f.status, Status::Pass))
+        .filter(|f| f.status != Status::Pass && !is_root(report, f))
         .collect();
     if !others.is_empty() {
         let _ = writeln!(out);
@@ -286,7 +292,7 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
         .findings
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
-        .filter(|f| Some(f.id.as_str()) != report.root_cause.as_deref())
+        .filter(|f| !is_root(report, f))
         .count();
     if others > 0 {
         let _ = write!(
@@ -435,6 +441,38 @@ mod golden {
         check(
             "chatbot.json",
             &serde_json::to_string_pretty(&notification).unwrap(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod others {
+    use super::*;
+    use crate::checks::fixtures::{healthy_nat, with_task_definition};
+    use crate::doctor::diagnose_facts;
+
+    #[test]
+    fn a_second_failure_of_the_root_causes_check_is_listed() {
+        // No egress at all: the task security group check fails once per service.
+        let mut facts = with_task_definition(healthy_nat());
+        facts.network.security_groups[0].egress.clear();
+        let report = diagnose_facts(&facts);
+        assert_eq!(
+            report.root_cause.as_deref(),
+            Some("security-group.task-egress")
+        );
+        let failures = report
+            .findings
+            .iter()
+            .filter(|f| f.id == "security-group.task-egress")
+            .count();
+        assert!(failures > 1);
+        let email = text(&report);
+        let listed = email.matches("[FAIL] security-group.task-egress").count();
+        assert_eq!(
+            listed,
+            failures - 1,
+            "every failure but the root cause is under OTHER FINDINGS:\n{email}"
         );
     }
 }

@@ -1,18 +1,20 @@
 //! The pipeline, shared by the Lambda and the CLI: event → reason → collect → checks →
-//! verdict → ledger → notify.
+//! verdict, then the alert stage ([`crate::alert`]: ledger → notify).
 
-use crate::aws::ClientCache;
+use crate::alert::{Alerter, Stop};
+use crate::aws::{ClientCache, load_config};
 use crate::collect::{Target, collect, event_facts};
-use crate::dedup::{self, Decision, HistoryEntry, Ledger, Recent};
 use crate::error::Result;
-use crate::event::{Intake, StoppedTask, intake};
-use crate::facts::Facts;
+use crate::event::{Intake, intake};
+use crate::facts::{Facts, Task};
+use crate::ledger::Ledger;
 use crate::notify::{Notifier, Topics};
-use crate::verdict::{Recurrence, Report};
+use crate::verdict::Report;
 use crate::{checks, reason, verdict};
-use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
+
+pub use crate::alert::Outcome;
 
 /// Diagnoses facts already gathered: pure, no AWS calls (`diagnose --facts`).
 pub fn diagnose_facts(facts: &Facts) -> Report {
@@ -26,44 +28,20 @@ pub struct Doctor {
     ledger: Option<Ledger>,
 }
 
-/// What the Lambda answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
-pub enum Outcome {
-    Ignored {
-        why: String,
-    },
-    /// EventBridge delivered this event before: it was handled then.
-    Duplicate {
-        event: String,
-    },
-    Published {
-        task: String,
-        root_cause: Option<String>,
-        message_id: String,
-    },
-    /// An alert for this root cause went out within the window: counted, not sent.
-    Suppressed {
-        task: String,
-        root_cause: Option<String>,
-        total: u64,
-    },
-}
-
-fn epoch_seconds() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-fn rfc3339(epoch: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.to_rfc3339())
-}
-
 impl Doctor {
     pub fn new(clients: ClientCache) -> Self {
         Doctor {
             clients,
             ledger: None,
         }
+    }
+
+    /// The doctor the Lambda runs: the standard AWS configuration chain, and the ledger the
+    /// environment names (DEDUP_TABLE, DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS).
+    pub async fn from_env() -> Result<Self> {
+        let config = load_config().await;
+        let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?;
+        Ok(Doctor::new(ClientCache::new(config)).with_ledger(ledger))
     }
 
     /// Alerts go through the ledger: one per root cause and window, history kept.
@@ -74,6 +52,10 @@ impl Doctor {
 
     pub fn ledger(&self) -> Option<&Ledger> {
         self.ledger.as_ref()
+    }
+
+    pub fn clients(&self) -> &ClientCache {
+        &self.clients
     }
 
     /// Gathers the facts of a task and diagnoses them.
@@ -101,7 +83,7 @@ impl Doctor {
         topics: Topics,
         deadline: Option<Instant>,
     ) -> Result<Outcome> {
-        self.handle_event_at(input, topics, deadline, epoch_seconds())
+        self.handle_event_at(input, topics, deadline, chrono::Utc::now().timestamp())
             .await
     }
 
@@ -121,190 +103,46 @@ impl Doctor {
             }
             Intake::Diagnose(task) => task,
         };
-        if let Some(ledger) = &self.ledger
-            && !ledger.claim_event(&task.event_id, now).await?
-        {
-            tracing::info!(event = %task.event_id, "event delivered before; dropped");
-            return Ok(Outcome::Duplicate {
-                event: task.event_id.clone(),
-            });
-        }
-        let handled = Box::pin(self.diagnose_and_alert(&task, topics, deadline, now)).await;
-        if handled.is_err()
-            && let Some(ledger) = &self.ledger
-            && let Err(error) = ledger.release_event(&task.event_id, now).await
-        {
-            // The retry will then be dropped as a duplicate: say so loudly.
-            tracing::error!(%error, event = %task.event_id, "could not release the event's claim");
-        }
-        handled
-    }
-
-    async fn diagnose_and_alert(
-        &self,
-        task: &StoppedTask,
-        topics: Topics,
-        deadline: Option<Instant>,
-        now: i64,
-    ) -> Result<Outcome> {
         tracing::info!(event = %task.event_id, task = %task.detail.task_arn, "diagnosing stopped task");
-        // The event alone gives the classifier's signature: a repeat of a recent diagnosis
-        // is counted without diagnosing it again.
-        let sketch = diagnose_facts(&event_facts(task));
-        let signature = dedup::signature(&sketch.task, &sketch.failure, sketch.workload());
-        let mut decided = None;
-        if let Some(ledger) = &self.ledger
-            && let Some(recent) = ledger.recent(&signature, now).await?
-        {
-            let decision = ledger
-                .record(&recent.alert_key, sketch.workload(), now)
+        let known = event_facts(&task).task;
+        let stop = Stop {
+            task: &known,
+            event_id: Some(&task.event_id),
+            raw_event: Some(&task.raw),
+        };
+        let diagnosis = async {
+            let (_, report) = self
+                .diagnose(Target::Event(&task), Some(&task.region), deadline)
                 .await?;
-            if let Decision::Suppress { total, .. } = decision {
-                tracing::info!(task = %task.detail.task_arn, total, "repeat of a recent diagnosis; counted");
-                return Ok(Outcome::Suppressed {
-                    task: task.detail.task_arn.clone(),
-                    root_cause: recent.root_cause,
-                    total,
-                });
-            }
-            decided = Some((recent.alert_key, decision));
-        }
-        let (_, mut report) = self
-            .diagnose(Target::Event(task), Some(&task.region), deadline)
-            .await?;
-        self.alert(
-            &mut report,
-            Some(&signature),
-            Some(&task.raw),
-            topics,
-            decided,
-            now,
-        )
-        .await
+            Ok(report)
+        };
+        Box::pin(self.alerter(topics, &known).run(stop, now, diagnosis)).await
     }
 
-    /// Publishes a report the way the Lambda does: through the ledger when there is one
-    /// (one alert per root cause and window, history kept), else always.
-    pub async fn alert(
+    /// `diagnose --publish`: a report already made goes through the same alert sequence as
+    /// the Lambda's (no event claim: the operator asked for it).
+    pub async fn publish(
         &self,
-        report: &mut Report,
-        signature: Option<&str>,
+        task: &Task,
+        report: Report,
         raw_event: Option<&Value>,
         topics: Topics,
-        decided: Option<(String, Decision)>,
         now: i64,
     ) -> Result<Outcome> {
-        let task = report.task.arn.clone();
-        let Some(ledger) = &self.ledger else {
-            let message_id = self.publish(report, topics).await?;
-            return Ok(Outcome::Published {
-                task,
-                root_cause: report.root_cause.clone(),
-                message_id,
-            });
+        let stop = Stop {
+            task,
+            event_id: None,
+            raw_event,
         };
-        let key = dedup::alert_key(report);
-        let decision = match decided {
-            Some((decided_key, decision)) if decided_key == key => decision,
-            _ => ledger.record(&key, report.workload(), now).await?,
-        };
-        if let Some(signature) = signature {
-            let recent = Recent {
-                root_cause: report.root_cause.clone(),
-                alert_key: key.clone(),
-                window_ends_at: ledger.window_ends(now),
-            };
-            ledger.remember(signature, &recent, now).await?;
-        }
-        if report.root_cause.is_none() {
-            // "Probably transient" reads differently when this revision failed before.
-            let earlier = ledger
-                .history(
-                    &report.task.account,
-                    &report.task.region,
-                    &report.task.cluster,
-                    Some(report.workload()),
-                    50,
-                )
-                .await?;
-            let definition = report.task.task_definition.as_deref().unwrap_or_default();
-            let before = earlier
-                .iter()
-                .filter(|e| {
-                    serde_json::from_str::<Report>(&e.report)
-                        .is_ok_and(|r| r.task.task_definition.as_deref() == Some(definition))
-                })
-                .count();
-            report.evidence.push(match before {
-                0 => format!("Task definition {definition} has not failed before (ledger history)."),
-                n => format!("Task definition {definition} failed {n} time(s) before (ledger history): look at the skipped checks, or what changed outside the task's configuration."),
-            });
-        }
-        let entry = HistoryEntry {
-            account: report.task.account.clone(),
-            region: report.task.region.clone(),
-            cluster: report.task.cluster.clone(),
-            service: report.workload().to_string(),
-            task_id: crate::facts::arn_resource_name(&report.task.arn).to_string(),
-            time: report
-                .task
-                .stopped_at
-                .clone()
-                .or_else(|| rfc3339(now))
-                .unwrap_or_default(),
-            root_cause: report.root_cause.clone(),
-            report: serde_json::to_string(report).expect("a report serializes"),
-            event: raw_event.map(Value::to_string).unwrap_or_default(),
-        };
-        ledger.keep(&entry, now).await?;
-        match decision {
-            Decision::Suppress { total, .. } => Ok(Outcome::Suppressed {
-                task,
-                root_cause: report.root_cause.clone(),
-                total,
-            }),
-            Decision::Alert {
-                repeats,
-                since,
-                services,
-            } => {
-                if repeats > 0 || services.len() > 1 {
-                    report.recurrence = Some(Recurrence {
-                        repeats,
-                        since: since.and_then(rfc3339),
-                        services,
-                    });
-                }
-                match self.publish(report, topics).await {
-                    Ok(message_id) => Ok(Outcome::Published {
-                        task,
-                        root_cause: report.root_cause.clone(),
-                        message_id,
-                    }),
-                    Err(error) => {
-                        // Let Lambda's retry alert again.
-                        if let Err(reopen) = ledger.reopen(&key).await {
-                            tracing::error!(%reopen, "could not reopen the alert window");
-                        }
-                        Err(error)
-                    }
-                }
-            }
-        }
+        self.alerter(topics, task)
+            .run(stop, now, async { Ok(report) })
+            .await
     }
 
-    /// Publishes a report (no ledger).
-    async fn publish(&self, report: &Report, topics: Topics) -> Result<String> {
-        let region = Some(report.task.region.as_str()).filter(|r| !r.is_empty());
-        let message_id = Notifier::new(self.clients.get(region).sns.clone(), topics)
-            .publish(report)
-            .await?;
-        tracing::info!(
-            task = %report.task.arn,
-            root_cause = report.root_cause.as_deref().unwrap_or("none"),
-            %message_id,
-            "diagnosis published"
-        );
-        Ok(message_id)
+    /// The alert stage for a task: SNS in the task's region.
+    fn alerter(&self, topics: Topics, task: &Task) -> Alerter<'_> {
+        let region = Some(task.region.as_str()).filter(|r| !r.is_empty());
+        let sns = self.clients.get(region).sns.clone();
+        Alerter::new(self.ledger.as_ref(), Notifier::new(sns, topics))
     }
 }

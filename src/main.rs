@@ -1,9 +1,7 @@
 //! The CLI: wires arguments to the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ecs_task_doctor::aws::{ClientCache, load_config};
-use ecs_task_doctor::collect::Target;
-use ecs_task_doctor::dedup::{self, Ledger};
+use ecs_task_doctor::collect::{self, Target};
 use ecs_task_doctor::doctor::{Doctor, diagnose_facts};
 use ecs_task_doctor::event::{Intake, intake};
 use ecs_task_doctor::facts::Facts;
@@ -121,37 +119,29 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn history(args: HistoryArgs) -> Result<()> {
-    let config = load_config().await;
-    let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?.ok_or_else(|| {
+    let doctor = Doctor::from_env().await?;
+    let ledger = doctor.ledger().ok_or_else(|| {
         Error::Config("DEDUP_TABLE is not set: the table that keeps the history".into())
     })?;
-    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let clients = doctor.clients();
+    let region = clients
+        .base()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     let account = match args.account {
         Some(account) => account,
-        None => aws_sdk_sts::Client::new(&config)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| Error::Aws {
-                call: "sts:GetCallerIdentity",
-                message: ecs_task_doctor::error::sdk_message(&e),
-            })?
-            .account
-            .unwrap_or_default(),
+        None => collect::caller_account(clients).await?,
     };
-    let service = args.service.as_deref();
-    let entries = match &args.cluster {
-        Some(cluster) => {
-            ledger
-                .history(&account, &region, cluster, service, args.limit)
-                .await?
-        }
-        None => {
-            ledger
-                .history_all_clusters(&account, &region, service, args.limit)
-                .await?
-        }
-    };
+    let entries = ledger
+        .list(
+            &account,
+            &region,
+            args.cluster.as_deref(),
+            args.service.as_deref(),
+            args.limit,
+        )
+        .await?;
     for entry in entries {
         if args.json {
             println!("{}", entry.report);
@@ -189,15 +179,9 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
         })?;
         diagnose_facts(&facts)
     } else {
-        let config = load_config().await;
-        let ledger = if args.publish {
-            Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?
-        } else {
-            None
-        };
-        let doctor = Doctor::new(ClientCache::new(config)).with_ledger(ledger);
+        let doctor = Doctor::from_env().await?;
         let mut raw_event = None;
-        let (facts, mut report) = match (&args.event, &args.cluster, &args.task) {
+        let (facts, report) = match (&args.event, &args.cluster, &args.task) {
             (Some(path), _, _) => {
                 let text = read(path)?;
                 let value: serde_json::Value =
@@ -234,16 +218,13 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
             })?;
         }
         if args.publish {
-            let signature = dedup::signature(&report.task, &report.failure, report.workload());
-            let raw = raw_event.as_ref();
             let now = chrono::Utc::now().timestamp();
             let outcome = doctor
-                .alert(
-                    &mut report,
-                    Some(&signature),
-                    raw,
+                .publish(
+                    &facts.task,
+                    report.clone(),
+                    raw_event.as_ref(),
                     Topics::from_env()?,
-                    None,
                     now,
                 )
                 .await?;

@@ -52,7 +52,7 @@ pub fn subject(report: &Report) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    render::truncate(&line, SUBJECT_LIMIT)
+    crate::text::truncate(&line, SUBJECT_LIMIT)
 }
 
 fn envelope(report: &Report) -> String {
@@ -103,7 +103,7 @@ fn fit(report: &Report, limit: usize, render: impl Fn(&Report) -> String) -> (St
     }
     if rendered.len() > limit {
         // Only the root cause is left and still too large (a huge stoppedReason): cut the text.
-        trimmed.task.stopped_reason = render::truncate(&trimmed.task.stopped_reason, 2_000);
+        trimmed.task.stopped_reason = crate::text::truncate(&trimmed.task.stopped_reason, 2_000);
         rendered = render(&trimmed);
     }
     (rendered, dropped)
@@ -198,8 +198,8 @@ pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fixtures::{healthy_nat, task_default_route};
     use crate::doctor::diagnose_facts;
+    use crate::test_support::{healthy_nat, task_default_route};
     use serde_json::Value;
 
     fn broken_report() -> Report {

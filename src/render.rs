@@ -2,23 +2,11 @@
 //! notification (Slack), and the report JSON.
 
 use crate::checks::{Finding, Status};
+use crate::text::{enum_name, truncate};
 use crate::verdict::Report;
-use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::LazyLock;
-
-/// Presigned-URL credentials and signatures never leave the doctor.
-static PRESIGNED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(X-Amz-(?:Signature|Credential|Security-Token|SignedHeaders|Date|Expires|Algorithm)=)[^&\s\x22']+")
-        .unwrap()
-});
-
-/// Replaces presigned-URL query values with `REDACTED`.
-pub fn redact(text: &str) -> String {
-    PRESIGNED.replace_all(text, "${1}REDACTED").into_owned()
-}
 
 /// The headline: what failed and why, in one line.
 pub fn headline(report: &Report) -> String {
@@ -48,7 +36,7 @@ fn console_task_url(report: &Report) -> String {
         "https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/{id}/configuration?region={region}",
         region = task.region,
         cluster = task.cluster,
-        id = crate::facts::arn_resource_name(&task.arn)
+        id = crate::arn::arn_resource_name(&task.arn)
     )
 }
 
@@ -70,7 +58,7 @@ pub fn console_link(resource: &str, region: &str) -> Option<String> {
         "acl" => Some(vpc("NetworkAclDetails", "networkAclId")),
         _ if resource.contains(":iam::") && resource.contains(":role/") => Some(format!(
             "{resource}: https://console.aws.amazon.com/iam/home#/roles/details/{}",
-            crate::facts::arn_resource_name(resource)
+            crate::arn::arn_resource_name(resource)
         )),
         _ if resource.starts_with("arn:aws:secretsmanager:") => Some(format!(
             "{resource}: https://{region}.console.aws.amazon.com/secretsmanager/secret?name={}&region={region}",
@@ -161,8 +149,8 @@ pub fn text(report: &Report) -> String {
         out,
         "  From the reason: {} (stage {}, error {}{})",
         failure.summary,
-        serde_plain(&failure.stage),
-        serde_plain(&failure.error),
+        enum_name(&failure.stage),
+        enum_name(&failure.error),
         failure
             .action
             .as_ref()
@@ -225,14 +213,6 @@ pub fn text(report: &Report) -> String {
     out
 }
 
-/// A unit enum variant as its serde name (`secrets-manager`); empty for anything else.
-pub(crate) fn serde_plain<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The report JSON, pretty-printed.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).expect("a report always serializes")
@@ -282,7 +262,7 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
     let _ = write!(
         description,
         "*Task:* `{}`\n*Reason:* {}",
-        crate::facts::arn_resource_name(&task.arn),
+        crate::arn::arn_resource_name(&task.arn),
         report.failure.summary
     );
     if let Some(recurrence) = &report.recurrence {
@@ -334,7 +314,7 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
         source: "custom",
         id: format!(
             "ecs-task-doctor-{}",
-            crate::facts::arn_resource_name(&task.arn)
+            crate::arn::arn_resource_name(&task.arn)
         ),
         content: ChatbotContent {
             text_type: "client-markdown",
@@ -359,42 +339,11 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
     }
 }
 
-/// Cuts at a character boundary, marking the cut.
-pub fn truncate(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn presigned_urls_are_redacted() {
-        let text = "failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA123%2F20240101&X-Amz-Signature=abcdef0123\": dial tcp";
-        let redacted = redact(text);
-        assert!(!redacted.contains("ASIA123"), "{redacted}");
-        assert!(!redacted.contains("abcdef0123"), "{redacted}");
-        assert!(redacted.contains("X-Amz-Signature=REDACTED"));
-        assert!(redacted.contains("starport-layer-bucket"));
-    }
-
-    #[test]
-    fn truncate_counts_characters() {
-        assert_eq!(truncate("ééé", 3), "ééé");
-        assert_eq!(truncate("éééé", 3), "éé…");
-    }
-}
-
 #[cfg(test)]
 mod golden {
     use super::*;
-    use crate::checks::fixtures::{healthy_nat, task_default_route};
     use crate::doctor::diagnose_facts;
+    use crate::test_support::{healthy_nat, task_default_route};
 
     /// A fixed report: a blackhole default route, and a stoppedReason carrying a presigned
     /// URL whose credentials must not reach any rendering.
@@ -448,8 +397,8 @@ mod golden {
 #[cfg(test)]
 mod others {
     use super::*;
-    use crate::checks::fixtures::{healthy_nat, with_task_definition};
     use crate::doctor::diagnose_facts;
+    use crate::test_support::{healthy_nat, with_task_definition};
 
     #[test]
     fn a_second_failure_of_the_root_causes_check_is_listed() {

@@ -1,10 +1,10 @@
 //! Ranks the findings and names one root cause, and assembles the report (the JSON contract
-//! of DESIGN.md).
+//! documented in the README's report section).
 
-use crate::checks::{Category, Finding, Severity, Status};
+use crate::checks::{Category, Finding, Scope, Severity, Status};
 use crate::facts::Facts;
 use crate::reason::{ErrorKind, Failure, Stage};
-use crate::render::redact;
+use crate::text::redact;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -58,26 +58,17 @@ impl Report {
         self.findings.iter().find(|f| f.id == id)
     }
 
-    /// The service's name, else the task definition's family, else the task id: what the
-    /// team calls the thing that failed.
+    /// What the team calls the thing that failed: see [`crate::facts::workload`].
     pub fn workload(&self) -> &str {
-        if let Some(service) = self
-            .task
-            .group
-            .as_deref()
-            .and_then(|g| g.strip_prefix("service:"))
-        {
-            return service;
-        }
-        if let Some(family) = self
-            .task
-            .group
-            .as_deref()
-            .and_then(|g| g.strip_prefix("family:"))
-        {
-            return family;
-        }
-        crate::facts::arn_resource_name(&self.task.arn)
+        crate::facts::workload(self.task.group.as_deref(), &self.task.arn)
+    }
+
+    /// Whether the root cause's check finds faults every task in the VPC shares: the ledger
+    /// then sends one alert for every service the fault stops.
+    pub fn root_is_vpc_wide(&self) -> bool {
+        self.root_finding()
+            .and_then(|root| crate::checks::by_id(&root.id))
+            .is_some_and(|check| check.scope == Scope::Vpc)
     }
 
     /// The severity of the root cause's check.
@@ -124,8 +115,8 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
 fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!(
         "The stoppedReason says: stage {}, error {}{}{}.",
-        crate::render::serde_plain(&failure.stage),
-        crate::render::serde_plain(&failure.error),
+        crate::text::enum_name(&failure.stage),
+        crate::text::enum_name(&failure.error),
         failure
             .resource
             .as_ref()
@@ -154,7 +145,7 @@ fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> 
             } else if failing <= 1 {
                 format!("{} is the only check that failed.", root.id)
             } else {
-                format!("{} ranks first of {failing} failed checks: its category ({}) fits a {} error best, in the order the task meets it.", root.id, root.category.as_str(), crate::render::serde_plain(&failure.error))
+                format!("{} ranks first of {failing} failed checks: its category ({}) fits a {} error best, in the order the task meets it.", root.id, root.category.as_str(), crate::text::enum_name(&failure.error))
             });
         }
         None => lines.push("No configuration fault found: probably transient.".into()),
@@ -241,8 +232,8 @@ fn fit(failure: &Failure, category: Category) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fixtures::{healthy_nat, task_default_route};
     use crate::doctor::diagnose_facts;
+    use crate::test_support::{healthy_nat, task_default_route};
 
     #[test]
     fn a_healthy_task_has_no_root_cause() {

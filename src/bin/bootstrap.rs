@@ -1,7 +1,5 @@
 //! The Lambda function: wires the runtime to the library.
 
-use ecs_task_doctor::aws::{ClientCache, load_config};
-use ecs_task_doctor::dedup::Ledger;
 use ecs_task_doctor::doctor::Doctor;
 use ecs_task_doctor::notify::Topics;
 use lambda_runtime::{LambdaEvent, run, service_fn};
@@ -15,9 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let topics = Topics::from_env()?;
     // Built once; warm invocations reuse the clients and their connections.
-    let config = load_config().await;
-    let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?;
-    let doctor = Doctor::new(ClientCache::new(config)).with_ledger(ledger);
+    let doctor = Doctor::from_env().await?;
     let doctor = &doctor;
     run(service_fn(move |event: LambdaEvent<Value>| {
         let topics = topics.clone();

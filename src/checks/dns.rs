@@ -1,8 +1,9 @@
 //! Name resolution in the task's VPC: the VPC's DNS attributes, and custom resolvers.
 
-use super::path::{self, Destination, Path};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::Facts;
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::Read;
+use crate::needs::Destination;
+use crate::needs::paths::ServicePath;
 
 pub const VPC_ATTRIBUTES: Check = Check {
     id: "dns.vpc-attributes",
@@ -10,6 +11,7 @@ pub const VPC_ATTRIBUTES: Check = Check {
     problem: "the VPC's DNS attributes are off",
     category: Category::Dns,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Turn the VPC's DNS attributes on: aws ec2 modify-vpc-attribute --vpc-id VPC --enable-dns-support '{\"Value\":true}' and --enable-dns-hostnames '{\"Value\":true}'.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html#vpc-dns-support",
     run: vpc_attributes,
@@ -21,15 +23,17 @@ pub const RESOLVERS: Check = Check {
     problem: "the VPC uses custom DNS resolvers",
     category: Category::Dns,
     severity: Severity::Medium,
+    scope: Scope::Vpc,
     remediation: "Make the custom resolvers answer the AWS service names the task needs (forward amazonaws.com to the VPC resolver at the VPC CIDR base +2), or use AmazonProvidedDNS in the VPC's DHCP options.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSetConcepts.html",
     run: resolvers,
 };
 
-fn vpc_attributes(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn vpc_attributes(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(gap) = facts
-        .gap("ec2:DescribeVpcAttribute")
-        .or(facts.gap("ec2:DescribeVpcs"))
+        .gap(Read::DescribeVpcAttribute)
+        .or(facts.gap(Read::DescribeVpcs))
     {
         return vec![check.skipped_for(gap)];
     }
@@ -37,9 +41,10 @@ fn vpc_attributes(check: &Check, facts: &Facts) -> Vec<Finding> {
         return vec![];
     };
     let id = vpc.id.as_str();
-    let uses_endpoints = path::plan(facts)
+    let uses_endpoints = cx
+        .plan
         .iter()
-        .any(|(_, p)| matches!(p, Path::InterfaceEndpoint(_)));
+        .any(|(_, p)| matches!(p, ServicePath::InterfaceEndpoint(_)));
     let fix = |attribute: &str| {
         format!("aws ec2 modify-vpc-attribute --vpc-id {id} --{attribute} '{{\"Value\":true}}'")
     };
@@ -74,10 +79,11 @@ fn vpc_attributes(check: &Check, facts: &Facts) -> Vec<Finding> {
 }
 
 /// The host names the task resolves at start, for custom resolvers to answer.
-fn host_names(facts: &Facts) -> Vec<String> {
-    let mut names: Vec<String> = path::needs(facts)
+fn host_names(cx: &Context) -> Vec<String> {
+    let mut names: Vec<String> = cx
+        .plan
         .iter()
-        .map(|need| match &need.destination {
+        .map(|(need, _)| match &need.destination {
             Destination::Aws { service, region } => match service.endpoint_suffix() {
                 "ecr.api" => format!("api.ecr.{region}.amazonaws.com"),
                 "ecr.dkr" => format!("<account>.dkr.ecr.{region}.amazonaws.com"),
@@ -91,8 +97,9 @@ fn host_names(facts: &Facts) -> Vec<String> {
     names
 }
 
-fn resolvers(check: &Check, facts: &Facts) -> Vec<Finding> {
-    if let Some(gap) = facts.gap("ec2:DescribeDhcpOptions") {
+fn resolvers(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    if let Some(gap) = facts.gap(Read::DescribeDhcpOptions) {
         return vec![check.skipped_for(gap)];
     }
     let Some(vpc) = &facts.network.vpc else {
@@ -109,7 +116,7 @@ fn resolvers(check: &Check, facts: &Facts) -> Vec<Finding> {
         format!(
             "VPC {id} resolves names through custom DNS servers ({}): they must answer {} and, for endpoints with private DNS, return the endpoints' private addresses (forward to the VPC resolver); the doctor cannot query them.",
             custom.join(", "),
-            host_names(facts).join(", ")
+            host_names(cx).join(", ")
         ),
         &resources,
     )]

@@ -3,8 +3,8 @@
 //! the mount target, the access point exists, and IAM authorization has a task role.
 
 use super::security_group::{Coverage, Peer, coverage, task_groups};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, FileSystemLookup, Lookup, MountTarget, SecurityGroupRule};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Facts, FileSystemLookup, Lookup, MountTarget, Read, SecurityGroupRule};
 
 pub const MOUNT_TARGET: Check = Check {
     id: "efs.mount-target",
@@ -12,6 +12,7 @@ pub const MOUNT_TARGET: Check = Check {
     problem: "an EFS file system has no mount target where the task runs",
     category: Category::Efs,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Create a mount target in the task's subnet or Availability Zone (aws efs create-mount-target --file-system-id FS --subnet-id SUBNET --security-groups SG).",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html",
     run: mount_target,
@@ -23,6 +24,7 @@ pub const NFS_ACCESS: Check = Check {
     problem: "the security groups block NFS between the task and its EFS mount target",
     category: Category::SecurityGroup,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Allow inbound TCP 2049 on the mount target's security group from the task's security group, and outbound TCP 2049 from the task's security group.",
     docs: "https://docs.aws.amazon.com/efs/latest/ug/network-access.html",
     run: nfs_access,
@@ -34,6 +36,7 @@ pub const ACCESS_POINT: Check = Check {
     problem: "an EFS access point is missing or IAM authorization lacks a task role",
     category: Category::Efs,
     severity: Severity::High,
+    scope: Scope::Task,
     remediation: "Point the volume at an existing access point, and give the task definition a task role with elasticfilesystem:ClientMount (and ClientWrite) when authorizationConfig.iam is ENABLED.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html",
     run: access_point,
@@ -57,14 +60,15 @@ fn zone_target<'f>(facts: &Facts, system: &'f FileSystemLookup) -> Option<&'f Mo
         .find(|t| t.availability_zone.as_deref() == Some(zone) && t.state == "available")
 }
 
-fn mount_target(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn mount_target(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let mut findings = Vec::new();
     let volumes = facts
         .task_definition
         .as_ref()
         .map_or(0, |d| d.efs_volumes.len());
     if facts.references.file_systems.len() < volumes {
-        findings.extend(check.missing_read(facts, "elasticfilesystem:DescribeMountTargets"));
+        findings.extend(check.missing_read(facts, Read::DescribeMountTargets));
     }
     for system in &facts.references.file_systems {
         let id = system.file_system_id.as_str();
@@ -98,7 +102,8 @@ fn mount_target(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn nfs_access(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn nfs_access(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = super::security_group::not_applicable(check, facts) {
         return if facts.references.file_systems.is_empty() {
             vec![]
@@ -193,7 +198,8 @@ fn nfs_access(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn access_point(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn access_point(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(definition) = &facts.task_definition else {
         return vec![];
     };

@@ -2,11 +2,12 @@
 //! private DNS on, reachable through their security groups, and a policy that allows the call.
 
 use super::network::{internet_needs, internet_usable};
-use super::path::{self, Destination, InternetWhy, Path};
-use super::policy::{Request, Verdict, evaluate};
 use super::security_group::{Coverage, Peer, coverage, endpoint_groups, task_groups};
-use super::{Category, Check, Finding, Severity, Status};
-use crate::facts::{Facts, VpcEndpoint};
+use super::{Category, Check, Context, Finding, Scope, Severity, Status};
+use crate::facts::{Facts, Read, VpcEndpoint};
+use crate::needs::Destination;
+use crate::needs::paths::{self, InternetWhy, ServicePath};
+use crate::policy::{Evaluation, Request, evaluate};
 
 pub const MISSING: Check = Check {
     id: "endpoint.missing",
@@ -14,6 +15,7 @@ pub const MISSING: Check = Check {
     problem: "a VPC endpoint the task needs is missing",
     category: Category::VpcEndpoint,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Create the missing interface endpoint in the task's VPC, in the task's subnets, with private DNS on and a security group that allows TCP 443 from the task (for S3, a gateway endpoint on the task subnet's route table).",
     docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
     run: missing,
@@ -25,6 +27,7 @@ pub const AVAILABLE: Check = Check {
     problem: "a VPC endpoint on the task's path is not available",
     category: Category::VpcEndpoint,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Accept or recreate the endpoint until its state is available (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ID shows why it is not).",
     docs: "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
     run: available,
@@ -36,6 +39,7 @@ pub const PRIVATE_DNS: Check = Check {
     problem: "an interface endpoint the task needs has private DNS off",
     category: Category::VpcEndpoint,
     severity: Severity::High,
+    scope: Scope::Vpc,
     remediation: "Turn on private DNS for the endpoint (aws ec2 modify-vpc-endpoint --vpc-endpoint-id ID --private-dns-enabled), so the service's public name resolves to the endpoint.",
     docs: "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-private-dns",
     run: private_dns,
@@ -47,6 +51,7 @@ pub const SECURITY_GROUP: Check = Check {
     problem: "an endpoint's security group does not let the task in on 443",
     category: Category::SecurityGroup,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Allow inbound TCP 443 on the endpoint's security group from the task's security group (or the task subnet's CIDR).",
     docs: "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html#create-interface-endpoint-aws",
     run: security_group,
@@ -58,6 +63,7 @@ pub const POLICY: Check = Check {
     problem: "a VPC endpoint policy denies a call the task makes",
     category: Category::VpcEndpoint,
     severity: Severity::High,
+    scope: Scope::Vpc,
     remediation: "Allow the agent's calls in the endpoint policy (or restore the default full-access policy).",
     docs: "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html",
     run: policy,
@@ -70,16 +76,17 @@ fn gap_finding(check: &Check, facts: &Facts) -> Option<Finding> {
         ));
     }
     facts
-        .gap("ec2:DescribeVpcEndpoints")
+        .gap(Read::DescribeVpcEndpoints)
         .map(|gap| check.skipped_for(gap))
 }
 
-fn missing(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn missing(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
     }
-    let plan = path::plan(facts);
-    if !path::endpoints_are_the_design(&plan) || internet_usable(facts) != Some(false) {
+    let plan = &cx.plan;
+    if !paths::endpoints_are_the_design(plan) || internet_usable(cx) != Some(false) {
         return vec![];
     }
     let vpc = facts.network.vpc_id.as_deref().unwrap_or("<vpc>");
@@ -91,7 +98,7 @@ fn missing(check: &Check, facts: &Facts) -> Vec<Finding> {
     let groups = task_groups(facts)
         .map(|g| g.join(" "))
         .unwrap_or_else(|| "<endpoint security group>".into());
-    internet_needs(facts)
+    internet_needs(cx)
         .into_iter()
         .filter(|(need, why)| *why == InternetWhy::NoEndpoint && matches!(need.destination, Destination::Aws { .. }))
         .map(|(need, _)| {
@@ -112,23 +119,24 @@ fn missing(check: &Check, facts: &Facts) -> Vec<Finding> {
 }
 
 /// The endpoints on the task's path, each once, with the service it serves.
-fn on_path(facts: &Facts) -> Vec<(&VpcEndpoint, Destination)> {
+fn on_path<'f>(cx: &Context<'f>) -> Vec<(&'f VpcEndpoint, Destination)> {
     let mut endpoints: Vec<(&VpcEndpoint, Destination)> = Vec::new();
-    for (need, path) in path::plan(facts) {
-        if let Path::InterfaceEndpoint(e) | Path::GatewayEndpoint(e) = path
+    for (need, path) in &cx.plan {
+        if let ServicePath::InterfaceEndpoint(e) | ServicePath::GatewayEndpoint(e) = path
             && !endpoints.iter().any(|(seen, _)| seen.id == e.id)
         {
-            endpoints.push((e, need.destination));
+            endpoints.push((*e, need.destination.clone()));
         }
     }
     endpoints
 }
 
-fn available(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn available(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
     }
-    on_path(facts)
+    on_path(cx)
         .into_iter()
         .map(|(endpoint, destination)| {
             let state = endpoint.state.as_deref().unwrap_or("unknown");
@@ -144,12 +152,13 @@ fn available(check: &Check, facts: &Facts) -> Vec<Finding> {
         .collect()
 }
 
-fn private_dns(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn private_dns(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
     }
-    let usable = internet_usable(facts);
-    internet_needs(facts)
+    let usable = internet_usable(cx);
+    internet_needs(cx)
         .into_iter()
         .filter(|(_, why)| *why == InternetWhy::PrivateDnsOff)
         .filter_map(|(need, _)| {
@@ -171,7 +180,8 @@ fn private_dns(check: &Check, facts: &Facts) -> Vec<Finding> {
         .collect()
 }
 
-fn security_group(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn security_group(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
     }
@@ -189,7 +199,7 @@ fn security_group(check: &Check, facts: &Facts) -> Vec<Finding> {
             .ok()
     });
     let mut findings = Vec::new();
-    for (endpoint, destination) in on_path(facts) {
+    for (endpoint, destination) in on_path(cx) {
         if !endpoint.kind.eq_ignore_ascii_case("Interface") {
             continue;
         }
@@ -241,12 +251,13 @@ fn security_group(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn policy(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = gap_finding(check, facts) {
         return vec![skipped];
     }
     let mut findings = Vec::new();
-    for (endpoint, destination) in on_path(facts) {
+    for (endpoint, destination) in on_path(cx) {
         let Some(document) = &endpoint.policy else {
             continue;
         };
@@ -263,15 +274,15 @@ fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
                 principals: Some(&[]),
             };
             match evaluate(&[("the endpoint policy", document)], &request) {
-                Verdict::Allowed => {}
-                Verdict::ExplicitDeny(statement) => findings.push(check.fail(format!("The policy of endpoint {} explicitly denies {action} ({statement}): the task's call through it fails.", endpoint.id), &resources)),
-                Verdict::NotAllowed => findings.push(check.fail(format!("The policy of endpoint {} allows no {action}: the task's call through it is denied.", endpoint.id), &resources)),
-                Verdict::Unknown(why) => findings.push(check.warn(format!("Whether the policy of endpoint {} allows {action} cannot be told: {why}.", endpoint.id), &resources)),
+                Evaluation::Allowed => {}
+                Evaluation::ExplicitDeny(statement) => findings.push(check.fail(format!("The policy of endpoint {} explicitly denies {action} ({statement}): the task's call through it fails.", endpoint.id), &resources)),
+                Evaluation::NotAllowed => findings.push(check.fail(format!("The policy of endpoint {} allows no {action}: the task's call through it is denied.", endpoint.id), &resources)),
+                Evaluation::Unknown(why) => findings.push(check.warn(format!("Whether the policy of endpoint {} allows {action} cannot be told: {why}.", endpoint.id), &resources)),
             }
         }
     }
     if findings.is_empty() {
-        let with_policy = on_path(facts)
+        let with_policy = on_path(cx)
             .iter()
             .filter(|(e, _)| e.policy.is_some())
             .count();
@@ -287,7 +298,7 @@ fn policy(check: &Check, facts: &Facts) -> Vec<Finding> {
 mod tests {
     use super::*;
 
-    fn answer(policy: &str, action: &str) -> Verdict {
+    fn answer(policy: &str, action: &str) -> Evaluation {
         evaluate(
             &[("the endpoint policy", policy)],
             &Request {
@@ -304,7 +315,7 @@ mod tests {
             r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
         assert_eq!(
             answer(full, "secretsmanager:GetSecretValue"),
-            Verdict::Allowed
+            Evaluation::Allowed
         );
     }
 
@@ -315,11 +326,11 @@ mod tests {
             {"Sid":"NoReads","Effect":"Deny","Principal":"*","Action":"secretsmanager:Get*","Resource":"*"}]}"#;
         assert_eq!(
             answer(policy, "secretsmanager:GetSecretValue"),
-            Verdict::ExplicitDeny("the endpoint policy statement NoReads".into())
+            Evaluation::ExplicitDeny("the endpoint policy statement NoReads".into())
         );
         assert_eq!(
             answer(policy, "secretsmanager:DescribeSecret"),
-            Verdict::Allowed
+            Evaluation::Allowed
         );
     }
 
@@ -328,17 +339,17 @@ mod tests {
         let policy = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage"],"Resource":"*"}}"#;
         assert_eq!(
             answer(policy, "ecr:GetAuthorizationToken"),
-            Verdict::NotAllowed
+            Evaluation::NotAllowed
         );
         let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}}}]}"#;
         assert!(matches!(
             answer(policy, "ssm:GetParameters"),
-            Verdict::Unknown(_)
+            Evaluation::Unknown(_)
         ));
         let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"*","Resource":"*"}]}"#;
         assert!(matches!(
             answer(policy, "ssm:GetParameters"),
-            Verdict::Unknown(_)
+            Evaluation::Unknown(_)
         ));
     }
 }

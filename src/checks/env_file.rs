@@ -1,7 +1,8 @@
 //! environmentFiles: each is a well-formed S3 object ARN and the object exists.
 
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, Read};
+use crate::needs::bucket_and_key;
 
 pub const OBJECT: Check = Check {
     id: "env-file.object",
@@ -9,22 +10,14 @@ pub const OBJECT: Check = Check {
     problem: "an environment file of the task is missing or malformed",
     category: Category::EnvFile,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Upload the file, or correct its ARN (arn:aws:s3:::BUCKET/KEY, with a .env key) in the task definition.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html",
     run: object,
 };
 
-/// The bucket and key of an `arn:aws:s3:::bucket/key` ARN.
-pub fn bucket_and_key(arn: &str) -> Option<(&str, &str)> {
-    let path = arn
-        .strip_prefix("arn:aws:s3:::")
-        .or_else(|| arn.strip_prefix("arn:aws-cn:s3:::"))
-        .or_else(|| arn.strip_prefix("arn:aws-us-gov:s3:::"))?;
-    let (bucket, key) = path.split_once('/')?;
-    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
-}
-
-fn object(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn object(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(definition) = &facts.task_definition else {
         return vec![];
     };
@@ -36,7 +29,7 @@ fn object(check: &Check, facts: &Facts) -> Vec<Finding> {
                 continue;
             };
             let Some(lookup) = facts.references.env_files.iter().find(|f| &f.arn == arn) else {
-                findings.extend(check.missing_read(facts, "s3:ListBucket"));
+                findings.extend(check.missing_read(facts, Read::ListBucket));
                 continue;
             };
             findings.push(match &lookup.lookup {
@@ -47,17 +40,4 @@ fn object(check: &Check, facts: &Facts) -> Vec<Finding> {
         }
     }
     findings
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn s3_object_arns() {
-        assert_eq!(
-            super::bucket_and_key("arn:aws:s3:::config/web/prod.env"),
-            Some(("config", "web/prod.env"))
-        );
-        assert_eq!(super::bucket_and_key("s3://config/web.env"), None);
-        assert_eq!(super::bucket_and_key("arn:aws:s3:::config"), None);
-    }
 }

@@ -1,12 +1,10 @@
 //! The execution role: present where the task needs one, existing, assumable by ECS tasks,
 //! and allowed every call the agent makes for the task on the exact resources.
 
-use super::policy::{Request, Verdict, evaluate, strings};
-use super::{Category, Check, Finding, Severity, Status};
-use crate::facts::{
-    Decision, Facts, Role, RoleLookup, SecretReference, ValueSource, credentials_source,
-    value_source,
-};
+use super::{Category, Check, Context, Finding, Scope, Severity, Status};
+use crate::facts::{Facts, Read, Role, RoleLookup, SimulationDecision};
+use crate::needs::Permission;
+use crate::policy::{Evaluation, Request, evaluate, strings};
 use serde_json::Value;
 
 pub const EXECUTION_ROLE: Check = Check {
@@ -15,6 +13,7 @@ pub const EXECUTION_ROLE: Check = Check {
     problem: "the task's execution role is missing",
     category: Category::IamRole,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Set executionRoleArn in the task definition to a role that exists and carries AmazonECSTaskExecutionRolePolicy (plus access to the task's secrets), and register a new revision.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     run: execution_role,
@@ -26,6 +25,7 @@ pub const TRUST_POLICY: Check = Check {
     problem: "ECS tasks may not assume the execution role",
     category: Category::IamRole,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Let the service principal ecs-tasks.amazonaws.com call sts:AssumeRole in the role's trust policy (aws iam update-assume-role-policy), with any aws:SourceAccount / aws:SourceArn condition matching the task's account and ARNs.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html#create-task-execution-role",
     run: trust_policy,
@@ -37,244 +37,11 @@ pub const PERMISSIONS: Check = Check {
     problem: "the execution role may not make a call the task needs",
     category: Category::IamPermission,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Add the missing action on the exact resource to the execution role's policy, or remove the deny that blocks it.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     run: permissions,
 };
-
-/// A call the ECS agent makes with the execution role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Permission {
-    pub action: &'static str,
-    pub resource: String,
-    /// `kms:ViaService` for decryption through Secrets Manager or SSM.
-    pub via_service: Option<String>,
-    pub why: String,
-}
-
-/// The repository ARN of a private ECR image, if it is one.
-pub fn ecr_repository_arn(image: &str) -> Option<String> {
-    let (host, rest) = image.split_once('/')?;
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 6
-        || labels[1] != "dkr"
-        || !labels[2].starts_with("ecr")
-        || labels[4] != "amazonaws"
-    {
-        return None;
-    }
-    let repository = rest.split('@').next()?;
-    let repository = match repository.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => name,
-        _ => repository,
-    };
-    Some(format!(
-        "arn:aws:ecr:{}:{}:repository/{repository}",
-        labels[3], labels[0]
-    ))
-}
-
-/// Why the task needs an execution role, if it does.
-fn needs_role(facts: &Facts) -> Vec<String> {
-    let Some(definition) = &facts.task_definition else {
-        return vec![];
-    };
-    let mut reasons = Vec::new();
-    for c in &definition.containers {
-        if ecr_repository_arn(&c.image).is_some() {
-            reasons.push(format!("container {} pulls from private ECR", c.name));
-        }
-        if c.log_driver.as_deref() == Some("awslogs") {
-            reasons.push(format!("container {} logs with awslogs", c.name));
-        }
-        if !c.secrets.is_empty() || !c.log_secret_options.is_empty() {
-            reasons.push(format!("container {} has secrets", c.name));
-        }
-        if c.repository_credentials.is_some() {
-            reasons.push(format!("container {} has repositoryCredentials", c.name));
-        }
-        if !c.environment_files.is_empty() {
-            reasons.push(format!("container {} has environment files", c.name));
-        }
-    }
-    reasons
-}
-
-fn customer_key_arn(facts: &Facts, reference: Option<&str>) -> Option<String> {
-    let reference = reference?;
-    let key = facts
-        .references
-        .kms_keys
-        .iter()
-        .find(|k| k.reference == reference)?;
-    (key.manager.as_deref() == Some("CUSTOMER"))
-        .then(|| key.arn.clone().unwrap_or_else(|| reference.to_string()))
-}
-
-/// The secret ARN to ask about: DescribeSecret's full ARN when known, else the reference.
-fn secret_arn(facts: &Facts, reference: &SecretReference) -> (String, Option<String>) {
-    match facts
-        .references
-        .secrets
-        .iter()
-        .find(|s| s.reference == reference.id)
-    {
-        Some(found) => (
-            found.arn.clone().unwrap_or_else(|| reference.id.clone()),
-            found.kms_key_id.clone(),
-        ),
-        None => (reference.id.clone(), None),
-    }
-}
-
-/// Every call the agent makes for the task with the execution role, on its exact resource.
-pub fn required_permissions(facts: &Facts) -> Vec<Permission> {
-    let Some(definition) = &facts.task_definition else {
-        return vec![];
-    };
-    let region = facts.task.region.as_str();
-    let account = facts.task.account.as_str();
-    let mut wanted: Vec<Permission> = Vec::new();
-    let mut add = |action: &'static str, resource: String, via: Option<String>, why: String| {
-        if !wanted
-            .iter()
-            .any(|p| p.action == action && p.resource == resource)
-        {
-            wanted.push(Permission {
-                action,
-                resource,
-                via_service: via,
-                why,
-            });
-        }
-    };
-    for c in &definition.containers {
-        let name = &c.name;
-        if let Some(repository) = ecr_repository_arn(&c.image) {
-            add(
-                "ecr:GetAuthorizationToken",
-                "*".into(),
-                None,
-                format!("image of container {name}"),
-            );
-            for action in [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchGetImage",
-            ] {
-                add(
-                    action,
-                    repository.clone(),
-                    None,
-                    format!("image of container {name}"),
-                );
-            }
-        }
-        if c.log_driver.as_deref() == Some("awslogs")
-            && let Some(group) = c.awslogs_options.get("awslogs-group")
-        {
-            let log_region = c
-                .awslogs_options
-                .get("awslogs-region")
-                .map_or(region, String::as_str);
-            let arn = format!("arn:aws:logs:{log_region}:{account}:log-group:{group}:*");
-            for action in ["logs:CreateLogStream", "logs:PutLogEvents"] {
-                add(
-                    action,
-                    arn.clone(),
-                    None,
-                    format!("awslogs of container {name}"),
-                );
-            }
-            if c.awslogs_options
-                .get("awslogs-create-group")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            {
-                add(
-                    "logs:CreateLogGroup",
-                    arn.clone(),
-                    None,
-                    format!("awslogs-create-group of container {name}"),
-                );
-            }
-        }
-        let secrets = c.secrets.iter().chain(&c.log_secret_options).map(|s| {
-            (
-                value_source(&s.value_from, region),
-                format!("secret {} of container {name}", s.name),
-            )
-        });
-        let credentials = c.repository_credentials.iter().map(|p| {
-            (
-                ValueSource::Secret(credentials_source(p, region)),
-                format!("repositoryCredentials of container {name}"),
-            )
-        });
-        for (source, why) in secrets.chain(credentials) {
-            match source {
-                ValueSource::Secret(reference) => {
-                    let (arn, key) = secret_arn(facts, &reference);
-                    add("secretsmanager:GetSecretValue", arn, None, why.clone());
-                    if let Some(key) = customer_key_arn(facts, key.as_deref()) {
-                        add(
-                            "kms:Decrypt",
-                            key,
-                            Some(format!("secretsmanager.{}.amazonaws.com", reference.region)),
-                            why,
-                        );
-                    }
-                }
-                ValueSource::Parameter {
-                    name,
-                    region: parameter_region,
-                    arn,
-                } => {
-                    let arn = arn.unwrap_or_else(|| {
-                        format!(
-                            "arn:aws:ssm:{parameter_region}:{account}:parameter/{}",
-                            name.trim_start_matches('/')
-                        )
-                    });
-                    add("ssm:GetParameters", arn, None, why.clone());
-                    let key = facts
-                        .references
-                        .parameters
-                        .iter()
-                        .find(|p| p.name == name && p.region == parameter_region)
-                        .and_then(|p| p.key_id.clone());
-                    if let Some(key) = customer_key_arn(facts, key.as_deref()) {
-                        add(
-                            "kms:Decrypt",
-                            key,
-                            Some(format!("ssm.{parameter_region}.amazonaws.com")),
-                            why,
-                        );
-                    }
-                }
-            }
-        }
-        for file in &c.environment_files {
-            add(
-                "s3:GetObject",
-                file.clone(),
-                None,
-                format!("environment file of container {name}"),
-            );
-            if let Some(bucket) = file
-                .strip_prefix("arn:aws:s3:::")
-                .and_then(|p| p.split('/').next())
-            {
-                add(
-                    "s3:GetBucketLocation",
-                    format!("arn:aws:s3:::{bucket}"),
-                    None,
-                    format!("environment file of container {name}"),
-                );
-            }
-        }
-    }
-    wanted
-}
 
 fn role(facts: &Facts) -> Option<&Role> {
     match facts.identity.execution_role.as_ref()? {
@@ -283,11 +50,12 @@ fn role(facts: &Facts) -> Option<&Role> {
     }
 }
 
-fn execution_role(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn execution_role(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(definition) = &facts.task_definition else {
         return vec![check.skipped("Skipped: the task definition is unknown.")];
     };
-    let reasons = needs_role(facts);
+    let reasons = crate::needs::role_reasons(definition);
     let Some(arn) = definition.execution_role_arn.as_deref() else {
         if reasons.is_empty() {
             return vec![check.pass("The task needs no execution role: no private ECR image, awslogs, secrets or environment files.", &[])];
@@ -297,14 +65,14 @@ fn execution_role(check: &Check, facts: &Facts) -> Vec<Finding> {
             &[definition.arn.as_str()],
         ).with_fix(format!("Register a new revision of {} with executionRoleArn set to a role trusted by ecs-tasks.amazonaws.com with AmazonECSTaskExecutionRolePolicy attached.", definition.family))];
     };
-    if let Some(gap) = facts.gap("iam:GetRole") {
+    if let Some(gap) = facts.gap(Read::GetRole) {
         return vec![check.skipped_for(gap)];
     }
     match &facts.identity.execution_role {
         Some(RoleLookup::Missing { .. }) => vec![check.fail(
             format!("The execution role {arn} of task definition {} does not exist.", definition.arn),
             &[arn, definition.arn.as_str()],
-        ).with_fix(format!("Create the role (aws iam create-role --role-name {} --assume-role-policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}' and attach AmazonECSTaskExecutionRolePolicy), or point the task definition at an existing one.", crate::facts::arn_resource_name(arn)))],
+        ).with_fix(format!("Create the role (aws iam create-role --role-name {} --assume-role-policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}' and attach AmazonECSTaskExecutionRolePolicy), or point the task definition at an existing one.", crate::arn::arn_resource_name(arn)))],
         Some(RoleLookup::Found(role)) => vec![check.pass(format!("Execution role {} exists.", role.arn), &[role.arn.as_str()])],
         None => vec![check.skipped("Skipped: the execution role was not read.")],
     }
@@ -357,7 +125,8 @@ fn trust_statement(statement: &Value, facts: &Facts) -> Result<bool, String> {
     Ok(true)
 }
 
-fn trust_policy(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn trust_policy(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(role) = role(facts) else {
         return vec![];
     };
@@ -397,7 +166,7 @@ fn trust_policy(check: &Check, facts: &Facts) -> Vec<Finding> {
 
 /// The fix for a missing permission: the statement to add, as a CLI command.
 fn grant(role: &str, permission: &Permission) -> String {
-    let name = crate::facts::arn_resource_name(role);
+    let name = crate::arn::arn_resource_name(role);
     let statement = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{ "Effect": "Allow", "Action": permission.action, "Resource": permission.resource }]
@@ -408,17 +177,18 @@ fn grant(role: &str, permission: &Permission) -> String {
     )
 }
 
-fn permissions(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn permissions(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(role) = role(facts) else {
         return vec![];
     };
-    let wanted = required_permissions(facts);
+    let wanted = &cx.permissions;
     if wanted.is_empty() {
         return vec![];
     }
-    let simulated = facts.gap("iam:SimulatePrincipalPolicy").is_none();
+    let simulated = facts.gap(Read::SimulatePrincipalPolicy).is_none();
     let mut findings = Vec::new();
-    for permission in &wanted {
+    for permission in wanted {
         let resources = [role.arn.as_str(), permission.resource.as_str()];
         let subject = format!(
             "{} on {} ({})",
@@ -522,8 +292,8 @@ fn from_simulation(facts: &Facts, permission: &Permission) -> Outcome {
         return Outcome::Denied("the role's permissions boundary does not allow it".into());
     }
     match result.decision {
-        Decision::Allowed => Outcome::Allowed,
-        Decision::ExplicitDeny => Outcome::Denied(format!(
+        SimulationDecision::Allowed => Outcome::Allowed,
+        SimulationDecision::ExplicitDeny => Outcome::Denied(format!(
             "an explicit deny in {}",
             if result.matched_statements.is_empty() {
                 "a policy".to_string()
@@ -531,7 +301,7 @@ fn from_simulation(facts: &Facts, permission: &Permission) -> Outcome {
                 result.matched_statements.join(", ")
             }
         )),
-        Decision::ImplicitDeny => Outcome::Denied("no policy allows it".into()),
+        SimulationDecision::ImplicitDeny => Outcome::Denied("no policy allows it".into()),
     }
 }
 
@@ -553,35 +323,16 @@ fn from_identity_policies(role: &Role, permission: &Permission) -> Outcome {
         .as_ref()
         .map(|b| evaluate(&[(b.source.as_str(), b.document.as_str())], &request));
     match (identity, boundary) {
-        (Verdict::ExplicitDeny(at), _) | (_, Some(Verdict::ExplicitDeny(at))) => {
+        (Evaluation::ExplicitDeny(at), _) | (_, Some(Evaluation::ExplicitDeny(at))) => {
             Outcome::Denied(format!("an explicit deny in {at}"))
         }
-        (_, Some(Verdict::NotAllowed)) => {
+        (_, Some(Evaluation::NotAllowed)) => {
             Outcome::Denied("the role's permissions boundary does not allow it".into())
         }
-        (Verdict::NotAllowed, _) => Outcome::Denied("no policy allows it".into()),
-        (Verdict::Unknown(why), _) | (_, Some(Verdict::Unknown(why))) => Outcome::Unknown(why),
-        (Verdict::Allowed, _) => Outcome::Allowed,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repository_arns_from_images() {
-        assert_eq!(
-            ecr_repository_arn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/web:1.8.2")
-                .as_deref(),
-            Some("arn:aws:ecr:us-east-1:123456789012:repository/team/web")
-        );
-        assert_eq!(
-            ecr_repository_arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:abc")
-                .as_deref(),
-            Some("arn:aws:ecr:eu-west-1:123456789012:repository/web")
-        );
-        assert_eq!(ecr_repository_arn("nginx:1"), None);
-        assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1"), None);
+        (Evaluation::NotAllowed, _) => Outcome::Denied("no policy allows it".into()),
+        (Evaluation::Unknown(why), _) | (_, Some(Evaluation::Unknown(why))) => {
+            Outcome::Unknown(why)
+        }
+        (Evaluation::Allowed, _) => Outcome::Allowed,
     }
 }

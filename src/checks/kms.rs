@@ -1,9 +1,9 @@
 //! The customer managed KMS keys behind the task's secrets and SecureString parameters: the
 //! key exists, is enabled, and its key policy lets the task's account or role use it.
 
-use super::policy::{Request, Verdict, evaluate};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup, RoleLookup};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, RoleLookup};
+use crate::policy::{Evaluation, Request, evaluate};
 
 pub const KEY: Check = Check {
     id: "kms.key",
@@ -11,12 +11,14 @@ pub const KEY: Check = Check {
     problem: "a KMS key behind the task's secrets cannot be used",
     category: Category::Kms,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion), and let the execution role decrypt in the key policy.",
     docs: "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
     run: key,
 };
 
-fn key(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn key(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let role = match &facts.identity.execution_role {
         Some(RoleLookup::Found(role)) => Some(role.arn.clone()),
         _ => facts
@@ -46,10 +48,10 @@ fn key(check: &Check, facts: &Facts) -> Vec<Finding> {
                 };
                 let request = Request { action: "kms:Decrypt", resource: "*", principals: Some(&principals) };
                 match evaluate(&[("the key policy", policy)], &request) {
-                    Verdict::Allowed => findings.push(check.pass(format!("KMS key {id} is enabled and its key policy lets the account or the execution role decrypt."), &[id])),
-                    Verdict::ExplicitDeny(at) => findings.push(check.fail(format!("The key policy of KMS key {id} denies kms:Decrypt ({at})."), &[id])),
-                    Verdict::NotAllowed => findings.push(check.fail(format!("The key policy of KMS key {id} lets neither account {account} nor the execution role decrypt, so no IAM policy can grant it."), &[id]).with_fix(format!("Add a statement to the key policy allowing kms:Decrypt to {} (aws kms put-key-policy --key-id {id} --policy-name default ...).", role.as_deref().unwrap_or("the execution role")))),
-                    Verdict::Unknown(why) => findings.push(check.warn(format!("Whether the key policy of KMS key {id} lets the execution role decrypt cannot be told: {why}."), &[id])),
+                    Evaluation::Allowed => findings.push(check.pass(format!("KMS key {id} is enabled and its key policy lets the account or the execution role decrypt."), &[id])),
+                    Evaluation::ExplicitDeny(at) => findings.push(check.fail(format!("The key policy of KMS key {id} denies kms:Decrypt ({at})."), &[id])),
+                    Evaluation::NotAllowed => findings.push(check.fail(format!("The key policy of KMS key {id} lets neither account {account} nor the execution role decrypt, so no IAM policy can grant it."), &[id]).with_fix(format!("Add a statement to the key policy allowing kms:Decrypt to {} (aws kms put-key-policy --key-id {id} --policy-name default ...).", role.as_deref().unwrap_or("the execution role")))),
+                    Evaluation::Unknown(why) => findings.push(check.warn(format!("Whether the key policy of KMS key {id} lets the execution role decrypt cannot be told: {why}."), &[id])),
                 }
             }
         }

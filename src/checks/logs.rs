@@ -1,8 +1,8 @@
 //! The awslogs log driver: the log group exists in awslogs-region, or awslogs-create-group is
 //! set (the role must then be allowed logs:CreateLogGroup, which iam.permissions checks).
 
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, Read};
 
 pub const LOG_GROUP: Check = Check {
     id: "logs.log-group",
@@ -10,12 +10,14 @@ pub const LOG_GROUP: Check = Check {
     problem: "the task's awslogs log group does not exist",
     category: Category::LogGroup,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Create the log group (aws logs create-log-group), or set awslogs-create-group to true and allow logs:CreateLogGroup to the execution role.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html",
     run: log_group,
 };
 
-fn log_group(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn log_group(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(definition) = &facts.task_definition else {
         return vec![];
     };
@@ -46,7 +48,7 @@ fn log_group(check: &Check, facts: &Facts) -> Vec<Finding> {
             .iter()
             .find(|l| &l.name == group && &l.region == region)
         else {
-            findings.extend(check.missing_read(facts, "logs:DescribeLogGroups"));
+            findings.extend(check.missing_read(facts, Read::DescribeLogGroups));
             continue;
         };
         findings.push(match (&lookup.lookup, create) {

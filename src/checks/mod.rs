@@ -1,6 +1,7 @@
-//! Checks: pure functions over [`Facts`]. Each check is a [`Check`] constant that carries its
-//! metadata (id, title, category, severity, fix, doc link) beside the function that runs it,
-//! so a finding id leads straight to its code and to its row in the README's finding table.
+//! Checks: pure functions over one prepared [`Context`] (the facts, and what is derived from
+//! them once per diagnosis). Each check is a [`Check`] constant that carries its metadata (id,
+//! title, category, severity, scope, fix, doc link) beside the function that runs it, so a
+//! finding id leads straight to its code and to its row in the README's finding table.
 
 pub mod dns;
 pub mod efs;
@@ -11,15 +12,15 @@ pub mod kms;
 pub mod logs;
 pub mod nacl;
 pub mod network;
-pub mod path;
 pub mod platform;
-pub mod policy;
 pub mod registry;
 pub mod secret;
 pub mod security_group;
 pub mod ssm;
 
-use crate::facts::Facts;
+use crate::facts::{Facts, Gap, Read};
+use crate::needs::paths::{self, ServicePath};
+use crate::needs::{self, Need, Permission, SecretReference};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -122,6 +123,46 @@ impl Severity {
     }
 }
 
+/// How far a fault a check finds reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The task's own configuration: its definition, role, references, security groups,
+    /// public IP.
+    Task,
+    /// The VPC: a route table, endpoint, network ACL or resolver that every task in the VPC
+    /// shares, so one fault stops every service there (the ledger sends one alert for all).
+    Vpc,
+}
+
+/// What every check reads: the facts, and what is derived from them once per diagnosis.
+pub struct Context<'f> {
+    pub facts: &'f Facts,
+    /// Each service the task needs, with the path it takes from the task subnet.
+    pub plan: Vec<(Need, ServicePath<'f>)>,
+    /// Every call the agent makes with the execution role, on its exact resource.
+    pub permissions: Vec<Permission>,
+    /// Every Secrets Manager reference of the task definition, with why the task needs it.
+    pub secret_references: Vec<(SecretReference, String)>,
+}
+
+impl<'f> Context<'f> {
+    pub fn new(facts: &'f Facts) -> Self {
+        let (permissions, secret_references) = match &facts.task_definition {
+            Some(definition) => (
+                needs::permissions(&facts.task, definition, &facts.references),
+                needs::secret_references(&facts.task, definition),
+            ),
+            None => (vec![], vec![]),
+        };
+        Context {
+            facts,
+            plan: paths::plan(facts),
+            permissions,
+            secret_references,
+        }
+    }
+}
+
 /// One check: its metadata and its function.
 pub struct Check {
     pub id: &'static str,
@@ -130,10 +171,11 @@ pub struct Check {
     pub problem: &'static str,
     pub category: Category,
     pub severity: Severity,
+    pub scope: Scope,
     /// The general fix; a finding may carry a concrete one (the exact CLI command).
     pub remediation: &'static str,
     pub docs: &'static str,
-    pub run: fn(&Self, &Facts) -> Vec<Finding>,
+    pub run: fn(&Self, &Context) -> Vec<Finding>,
 }
 
 /// One result of a check, as the report JSON carries it.
@@ -191,10 +233,10 @@ impl Check {
     }
 
     /// A `skipped` finding for a read that failed: "the doctor could not read X: why".
-    pub fn skipped_for(&self, gap: &crate::facts::Gap) -> Finding {
+    pub fn skipped_for(&self, gap: &Gap) -> Finding {
         self.skipped(format!(
             "Skipped: the doctor could not call {} ({}).",
-            gap.call, gap.reason
+            gap.read, gap.reason
         ))
     }
 }
@@ -202,8 +244,8 @@ impl Check {
 impl Check {
     /// The skipped finding for a lookup that is missing because its read failed as a whole
     /// (the time budget ran out before it finished).
-    pub fn missing_read(&self, facts: &Facts, call: &str) -> Option<Finding> {
-        facts.gap(call).map(|gap| self.skipped_for(gap))
+    pub fn missing_read(&self, facts: &Facts, read: Read) -> Option<Finding> {
+        facts.gap(read).map(|gap| self.skipped_for(gap))
     }
 }
 
@@ -249,10 +291,11 @@ pub const ALL: &[&Check] = &[
     &efs::ACCESS_POINT,
 ];
 
-/// Runs every check over the facts.
+/// Runs every check over the facts, with the context derived from them once.
 pub fn run_all(facts: &Facts) -> Vec<Finding> {
+    let context = Context::new(facts);
     ALL.iter()
-        .flat_map(|check| (check.run)(check, facts))
+        .flat_map(|check| (check.run)(check, &context))
         .collect()
 }
 
@@ -317,9 +360,3 @@ mod table_tests {
         }
     }
 }
-
-#[cfg(test)]
-pub mod fixtures;
-
-#[cfg(test)]
-mod scenarios;

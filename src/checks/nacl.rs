@@ -2,9 +2,9 @@
 //! `*` rule denies. The task subnet needs outbound TCP 443 and inbound ephemeral ports for the
 //! replies; an endpoint's subnets need inbound 443 from the task and outbound ephemeral ports.
 
-use super::path::{self, Path};
-use super::{Category, Check, Finding, Severity, Status};
-use crate::facts::{Facts, NetworkAcl};
+use super::{Category, Check, Context, Finding, Scope, Severity, Status};
+use crate::facts::{Facts, NetworkAcl, Read};
+use crate::needs::paths::ServicePath;
 use ipnet::Ipv4Net;
 
 pub const TASK_SUBNET: Check = Check {
@@ -13,6 +13,7 @@ pub const TASK_SUBNET: Check = Check {
     problem: "the task subnet's network ACL blocks HTTPS or its replies",
     category: Category::Nacl,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Add allow entries to the task subnet's network ACL: outbound TCP 443 to the destination, inbound TCP 1024-65535 from it, numbered below any deny that matches.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
     run: task_subnet,
@@ -24,6 +25,7 @@ pub const ENDPOINT_SUBNET: Check = Check {
     problem: "an endpoint subnet's network ACL blocks the task's HTTPS",
     category: Category::Nacl,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Add allow entries to the endpoint subnet's network ACL: inbound TCP 443 from the task subnet, outbound TCP 1024-65535 to it.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
     run: endpoint_subnet,
@@ -32,7 +34,7 @@ pub const ENDPOINT_SUBNET: Check = Check {
 const EPHEMERAL: (i32, i32) = (1024, 65535);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Decision {
+pub(super) enum AclDecision {
     Allow(i32),
     /// A rule denies all of it; `None` is the final `*` rule.
     Deny(Option<i32>),
@@ -41,7 +43,12 @@ pub(super) enum Decision {
 }
 
 /// The ACL's decision for TCP traffic in one direction on a port range to or from a peer.
-pub(super) fn decide(acl: &NetworkAcl, egress: bool, ports: (i32, i32), peer: Ipv4Net) -> Decision {
+pub(super) fn decide(
+    acl: &NetworkAcl,
+    egress: bool,
+    ports: (i32, i32),
+    peer: Ipv4Net,
+) -> AclDecision {
     let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
     entries.sort_by_key(|e| e.rule_number);
     for entry in entries {
@@ -62,35 +69,35 @@ pub(super) fn decide(acl: &NetworkAcl, egress: bool, ports: (i32, i32), peer: Ip
         let rule = (entry.rule_number < 32767).then_some(entry.rule_number);
         if ports_all && cidr_all {
             return if entry.allow {
-                Decision::Allow(entry.rule_number)
+                AclDecision::Allow(entry.rule_number)
             } else {
-                Decision::Deny(rule)
+                AclDecision::Deny(rule)
             };
         }
         if ports_some && cidr_some && !entry.allow {
-            return Decision::PartialDeny(entry.rule_number);
+            return AclDecision::PartialDeny(entry.rule_number);
         }
     }
-    Decision::Deny(None)
+    AclDecision::Deny(None)
 }
 
-fn describe(decision: Decision) -> String {
+fn describe(decision: AclDecision) -> String {
     match decision {
-        Decision::Allow(rule) => format!("allowed by rule {rule}"),
-        Decision::Deny(Some(rule)) => format!("denied by rule {rule}"),
-        Decision::Deny(None) => "denied by the final * rule (nothing allows it)".to_string(),
-        Decision::PartialDeny(rule) => format!("partly denied by rule {rule}"),
+        AclDecision::Allow(rule) => format!("allowed by rule {rule}"),
+        AclDecision::Deny(Some(rule)) => format!("denied by rule {rule}"),
+        AclDecision::Deny(None) => "denied by the final * rule (nothing allows it)".to_string(),
+        AclDecision::PartialDeny(rule) => format!("partly denied by rule {rule}"),
     }
 }
 
-fn blocked(decision: Decision) -> bool {
-    !matches!(decision, Decision::Allow(_))
+fn blocked(decision: AclDecision) -> bool {
+    !matches!(decision, AclDecision::Allow(_))
 }
 
 /// A whole denial fails; a partial one (some addresses or ports) only warns, since the
 /// service's addresses may lie outside the denied part.
-fn status(decisions: &[Decision]) -> Status {
-    if decisions.iter().any(|d| matches!(d, Decision::Deny(_))) {
+fn status(decisions: &[AclDecision]) -> Status {
+    if decisions.iter().any(|d| matches!(d, AclDecision::Deny(_))) {
         Status::Fail
     } else {
         Status::Warn
@@ -102,30 +109,31 @@ fn skipped(check: &Check, facts: &Facts) -> Option<Finding> {
         return Some(check.skipped("Skipped: with the EC2 launch type the agent's traffic leaves from the container instance's subnet."));
     }
     facts
-        .gap("ec2:DescribeNetworkAcls")
+        .gap(Read::DescribeNetworkAcls)
         .map(|gap| check.skipped_for(gap))
 }
 
 /// The CIDRs a path's traffic goes to: the internet, the endpoint's subnets, the S3 prefix
 /// list. Subnets that are the task's own are left out: traffic inside a subnet crosses no ACL.
-fn destination_cidrs(facts: &Facts, path: &Path<'_>, task_subnet: &str) -> Vec<Ipv4Net> {
+fn destination_cidrs(facts: &Facts, path: &ServicePath<'_>, task_subnet: &str) -> Vec<Ipv4Net> {
     let any: Ipv4Net = "0.0.0.0/0".parse().expect("valid");
     match path {
-        Path::Internet { .. } => vec![any],
-        Path::InterfaceEndpoint(endpoint) => endpoint
+        ServicePath::Internet { .. } => vec![any],
+        ServicePath::InterfaceEndpoint(endpoint) => endpoint
             .subnet_ids
             .iter()
             .filter(|s| *s != task_subnet)
             .filter_map(|s| facts.network.subnet(s)?.cidr)
             .collect(),
-        Path::GatewayEndpoint(_) => match &facts.network.s3_prefix_list {
+        ServicePath::GatewayEndpoint(_) => match &facts.network.s3_prefix_list {
             Some(list) if !list.cidrs.is_empty() => list.cidrs.clone(),
             _ => vec![any],
         },
     }
 }
 
-fn task_subnet(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = skipped(check, facts) {
         return vec![skipped];
     }
@@ -138,7 +146,7 @@ fn task_subnet(check: &Check, facts: &Facts) -> Vec<Finding> {
         ))];
     };
     let mut findings = Vec::new();
-    for (need, path) in path::plan(facts) {
+    for (need, path) in &cx.plan {
         for peer in destination_cidrs(facts, &path, subnet) {
             let out = decide(acl, true, (443, 443), peer);
             let back = decide(acl, false, EPHEMERAL, peer);
@@ -185,7 +193,8 @@ fn task_subnet(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn endpoint_subnet(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = skipped(check, facts) {
         return vec![skipped];
     }
@@ -197,8 +206,8 @@ fn endpoint_subnet(check: &Check, facts: &Facts) -> Vec<Finding> {
     };
     let mut findings = Vec::new();
     let mut seen = Vec::new();
-    for (need, path) in path::plan(facts) {
-        let Path::InterfaceEndpoint(endpoint) = path else {
+    for (need, path) in &cx.plan {
+        let ServicePath::InterfaceEndpoint(endpoint) = path else {
             continue;
         };
         for subnet in endpoint.subnet_ids.iter().filter(|s| *s != task_subnet) {
@@ -287,11 +296,11 @@ mod tests {
         ]);
         assert_eq!(
             decide(&acl, true, (443, 443), internet),
-            Decision::Deny(Some(100))
+            AclDecision::Deny(Some(100))
         );
         assert_eq!(
             decide(&acl, false, EPHEMERAL, internet),
-            Decision::Deny(None)
+            AclDecision::Deny(None)
         );
     }
 
@@ -304,7 +313,7 @@ mod tests {
         ]);
         assert_eq!(
             decide(&acl, false, EPHEMERAL, internet),
-            Decision::PartialDeny(90)
+            AclDecision::PartialDeny(90)
         );
         let acl = super::tests::acl(vec![entry(
             100,
@@ -316,13 +325,13 @@ mod tests {
         )]);
         assert_eq!(
             decide(&acl, false, EPHEMERAL, internet),
-            Decision::Deny(None),
+            AclDecision::Deny(None),
             "ports 1024-32767 stay denied"
         );
         let acl = super::tests::acl(vec![entry(100, false, "-1", true, "0.0.0.0/0", None)]);
         assert_eq!(
             decide(&acl, false, EPHEMERAL, internet),
-            Decision::Allow(100)
+            AclDecision::Allow(100)
         );
     }
 }

@@ -1,9 +1,10 @@
 //! Network path from the task's subnet to the internet: route table, default route, internet
 //! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
 
-use super::path::{self, Destination, InternetWhy, Need, Path};
-use super::{Category, Check, Finding, Severity, Status};
-use crate::facts::{Facts, RouteTable, RouteTarget};
+use super::{Category, Check, Context, Finding, Scope, Severity, Status};
+use crate::facts::{Facts, Read, RouteTable, RouteTarget};
+use crate::needs::paths::{self, InternetWhy, ServicePath};
+use crate::needs::{Destination, Need};
 
 const ROUTE_DOCS: &str =
     "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html";
@@ -14,6 +15,7 @@ pub const DEFAULT_ROUTE: Check = Check {
     problem: "the task subnet has no usable route out of the VPC",
     category: Category::NetworkRoute,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Add a default route (0.0.0.0/0) to the task subnet's route table: to a NAT gateway in a public subnet for private subnets, or to an internet gateway for public subnets with assignPublicIp=ENABLED. Alternatively give the task VPC endpoints for every service it needs.",
     docs: ROUTE_DOCS,
     run: default_route,
@@ -25,6 +27,7 @@ pub const PUBLIC_IP: Check = Check {
     problem: "the task has no public IP but its subnet routes to an internet gateway",
     category: Category::PublicIp,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Set assignPublicIp=ENABLED in the service's (or RunTask's) awsvpcConfiguration, or run the task in a private subnet whose default route is a NAT gateway.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html#fargate-task-networking-considerations",
     run: public_ip,
@@ -36,6 +39,7 @@ pub const NAT_GATEWAY: Check = Check {
     problem: "the NAT gateway of the task subnet cannot reach the internet",
     category: Category::NetworkRoute,
     severity: Severity::Critical,
+    scope: Scope::Vpc,
     remediation: "Point the task subnet's default route at an available public NAT gateway that sits in a subnet whose own default route is an internet gateway.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html",
     run: nat_gateway,
@@ -47,29 +51,31 @@ pub const PATHS: Check = Check {
     problem: "the task's paths to its services",
     category: Category::NetworkRoute,
     severity: Severity::Low,
+    scope: Scope::Vpc,
     remediation: "Nothing to fix here; the other network findings judge each hop of these paths.",
     docs: ROUTE_DOCS,
-    run: paths,
+    run: service_paths,
 };
 
-fn paths(check: &Check, facts: &Facts) -> Vec<Finding> {
-    let plan = path::plan(facts);
+fn service_paths(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    let plan = &cx.plan;
     if plan.is_empty() {
-        return vec![check.skipped(match facts.gap("ecs:DescribeTaskDefinition") {
-            Some(gap) => format!("Skipped: the services the task needs are unknown: the doctor could not call {} ({}).", gap.call, gap.reason),
+        return vec![check.skipped(match facts.gap(Read::DescribeTaskDefinition) {
+            Some(gap) => format!("Skipped: the services the task needs are unknown: the doctor could not call {} ({}).", gap.read, gap.reason),
             None => "Skipped: the task definition is unknown, so the services the task needs are too.".into(),
         })];
     }
     let lines: Vec<String> = plan
         .iter()
         .map(|(need, path)| match path {
-            Path::InterfaceEndpoint(e) => {
+            ServicePath::InterfaceEndpoint(e) => {
                 format!("{} through interface endpoint {}", need.destination, e.id)
             }
-            Path::GatewayEndpoint(e) => {
+            ServicePath::GatewayEndpoint(e) => {
                 format!("{} through gateway endpoint {}", need.destination, e.id)
             }
-            Path::Internet { why } => format!(
+            ServicePath::Internet { why } => format!(
                 "{} through the subnet's default route ({})",
                 need.destination,
                 why.describe()
@@ -83,23 +89,24 @@ fn paths(check: &Check, facts: &Facts) -> Vec<Finding> {
 }
 
 /// What the task reaches through the internet, and why not through an endpoint.
-pub(super) fn internet_needs(facts: &Facts) -> Vec<(Need, InternetWhy)> {
-    path::plan(facts)
-        .into_iter()
+pub(super) fn internet_needs<'c>(cx: &'c Context) -> Vec<(&'c Need, InternetWhy)> {
+    cx.plan
+        .iter()
         .filter_map(|(need, path)| match path {
-            Path::Internet { why } => Some((need, why)),
+            ServicePath::Internet { why } => Some((need, *why)),
             _ => None,
         })
         .collect()
 }
 
 /// Whether the task needs the internet path; when its task definition is unknown, it may.
-fn internet_needed(facts: &Facts) -> bool {
-    facts.task_definition.is_none() || !internet_needs(facts).is_empty()
+fn internet_needed(cx: &Context) -> bool {
+    cx.facts.task_definition.is_none() || !internet_needs(cx).is_empty()
 }
 
 /// Whether the internet path works (route, public IP or NAT): `None` when it cannot be told.
-pub(super) fn internet_usable(facts: &Facts) -> Option<bool> {
+pub(super) fn internet_usable(cx: &Context) -> Option<bool> {
+    let facts = cx.facts;
     let hops = [
         default_route_hop(&DEFAULT_ROUTE, facts),
         public_ip_hop(&PUBLIC_IP, facts),
@@ -118,7 +125,7 @@ pub(super) fn internet_usable(facts: &Facts) -> Option<bool> {
     }
 }
 
-fn listing(needs: &[(Need, InternetWhy)]) -> String {
+fn listing(needs: &[(&Need, InternetWhy)]) -> String {
     needs
         .iter()
         .map(|(need, why)| {
@@ -133,10 +140,11 @@ fn listing(needs: &[(Need, InternetWhy)]) -> String {
         .join("; ")
 }
 
-fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
-    let needs = internet_needs(facts);
-    if !internet_needed(facts) {
-        let plan = path::plan(facts);
+fn default_route(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    let needs = internet_needs(cx);
+    if !internet_needed(cx) {
+        let plan = &cx.plan;
         let served: Vec<String> = plan
             .iter()
             .map(|(need, _)| need.destination.to_string())
@@ -153,7 +161,7 @@ fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
                 matches!(need.destination, Destination::Aws { .. })
                     && matches!(why, InternetWhy::NoEndpoint | InternetWhy::PrivateDnsOff)
             });
-        if endpoints_only && path::endpoints_are_the_design(&path::plan(facts)) {
+        if endpoints_only && paths::endpoints_are_the_design(&cx.plan) {
             finding.status = Status::Info;
             finding.detail.push_str(" This VPC reaches AWS through VPC endpoints, so the endpoints it lacks or cannot resolve (endpoint.missing, endpoint.private-dns) are the fault, not the route.");
         } else if !needs.is_empty() {
@@ -166,16 +174,18 @@ fn default_route(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn public_ip(check: &Check, facts: &Facts) -> Vec<Finding> {
-    if internet_needed(facts) {
+fn public_ip(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    if internet_needed(cx) {
         public_ip_hop(check, facts)
     } else {
         vec![]
     }
 }
 
-fn nat_gateway(check: &Check, facts: &Facts) -> Vec<Finding> {
-    if internet_needed(facts) {
+fn nat_gateway(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    if internet_needed(cx) {
         nat_gateway_hop(check, facts)
     } else {
         vec![]
@@ -198,7 +208,7 @@ fn task_route_table<'f>(
             "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
         )));
     };
-    for call in ["ec2:DescribeSubnets", "ec2:DescribeRouteTables"] {
+    for call in [Read::DescribeSubnets, Read::DescribeRouteTables] {
         if let Some(gap) = facts.gap(call) {
             return Err(Box::new(check.skipped_for(gap)));
         }
@@ -258,7 +268,7 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
     let finding = match &route.target {
         RouteTarget::InternetGateway(igw) => {
-            if facts.gap("ec2:DescribeInternetGateways").is_none()
+            if facts.gap(Read::DescribeInternetGateways).is_none()
                 && !facts.network.internet_gateways.contains(igw)
             {
                 check
@@ -374,7 +384,7 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     if !facts.task.is_fargate() {
         return vec![];
     }
-    if let Some(gap) = facts.gap("ec2:DescribeNatGateways") {
+    if let Some(gap) = facts.gap(Read::DescribeNatGateways) {
         return vec![check.skipped_for(gap)];
     }
     let rtb = table.id.as_str();
@@ -440,11 +450,11 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::Status;
-    use crate::checks::fixtures::*;
     use crate::facts::{Gap, NetworkInterface};
+    use crate::test_support::*;
 
     fn run(check: &Check, facts: &Facts) -> Vec<Finding> {
-        (check.run)(check, facts)
+        (check.run)(check, &Context::new(facts))
     }
 
     fn only(check: &Check, facts: &Facts) -> Finding {
@@ -616,7 +626,7 @@ mod tests {
     fn a_failed_read_skips_with_the_reason() {
         let mut facts = healthy_nat();
         facts.gaps.push(Gap {
-            call: "ec2:DescribeRouteTables".into(),
+            read: Read::DescribeRouteTables,
             reason: "the doctor's role may not call ec2:DescribeRouteTables".into(),
         });
         facts.network.route_tables.clear();

@@ -1,7 +1,7 @@
 //! Launch type and platform version: which of the other checks apply to this task.
 
-use super::{Category, Check, Finding, Severity};
-use crate::facts::Facts;
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::Read;
 
 pub const LAUNCH_TYPE: Check = Check {
     id: "platform.launch-type",
@@ -9,12 +9,14 @@ pub const LAUNCH_TYPE: Check = Check {
     problem: "the launch type or platform version changes what applies",
     category: Category::Platform,
     severity: Severity::Low,
+    scope: Scope::Task,
     remediation: "Nothing to fix here; it says which network checks apply to this task.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform-fargate.html",
     run: launch_type,
 };
 
-fn launch_type(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn launch_type(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let task = facts.task.arn.as_str();
     if !facts.task.is_fargate() {
         let launch = facts.task.launch_type.as_deref().unwrap_or("EC2");
@@ -51,18 +53,20 @@ pub const TASK_RECORD: Check = Check {
     problem: "DescribeTasks no longer knows the task",
     category: Category::Platform,
     severity: Severity::Low,
+    scope: Scope::Task,
     remediation: "Nothing to fix: ECS forgets stopped tasks about an hour after they stop. Deliver events sooner (check the rule's dead-letter queue and retry policy) to diagnose from the live record.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_cwe_events.html",
     run: task_record,
 };
 
-fn task_record(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn task_record(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let task = facts.task.arn.as_str();
     match facts.task_source {
         crate::facts::TaskSource::DescribeTasks => vec![],
         crate::facts::TaskSource::Event => {
             let why = facts
-                .gap("ecs:DescribeTasks")
+                .gap(Read::DescribeTasks)
                 .map_or("it no longer knew the task".to_string(), |g| {
                     g.reason.clone()
                 });
@@ -80,20 +84,22 @@ pub const READS: Check = Check {
     problem: "the doctor could not read part of the configuration",
     category: Category::Platform,
     severity: Severity::Low,
+    scope: Scope::Task,
     remediation: "Grant the doctor's role the read-only actions listed in the README (template.yaml has them all), or give the invocation more time.",
     docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html",
     run: reads,
 };
 
 /// Lists every read that failed, so none goes unsaid even where no single check names it.
-fn reads(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn reads(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if facts.gaps.is_empty() {
         return vec![];
     }
     let mut lines: Vec<String> = facts
         .gaps
         .iter()
-        .map(|g| format!("{} ({})", g.call, g.reason))
+        .map(|g| format!("{} ({})", g.read, g.reason))
         .collect();
     lines.dedup();
     vec![check.skipped(format!(

@@ -1,9 +1,9 @@
 //! Private ECR images: the repository and the tag or digest exist, and a repository in
 //! another account lets the execution role pull.
 
-use super::policy::{Request, Verdict, evaluate};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, Read};
+use crate::policy::{Evaluation, Request, evaluate};
 
 pub const IMAGE: Check = Check {
     id: "registry.image",
@@ -11,12 +11,14 @@ pub const IMAGE: Check = Check {
     problem: "an image the task pulls does not exist or may not be pulled",
     category: Category::Registry,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Push the image (or correct the repository, tag or digest in the task definition); for a repository in another account, allow the execution role (or its account) ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability in the repository policy.",
     docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html",
     run: image,
 };
 
-fn image(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn image(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let account = facts.task.account.as_str();
     let role = facts
         .task_definition
@@ -29,10 +31,10 @@ fn image(check: &Check, facts: &Facts) -> Vec<Finding> {
         .task_definition
         .iter()
         .flat_map(|d| &d.containers)
-        .filter(|c| super::iam::ecr_repository_arn(&c.image).is_some())
+        .filter(|c| crate::needs::ecr_repository_arn(&c.image).is_some())
         .count();
     if facts.references.images.len() < private_images {
-        findings.extend(check.missing_read(facts, "ecr:DescribeImages"));
+        findings.extend(check.missing_read(facts, Read::DescribeImages));
     }
     for lookup in &facts.references.images {
         let image = lookup.image.as_str();
@@ -80,8 +82,8 @@ fn image(check: &Check, facts: &Facts) -> Vec<Finding> {
                 principals: Some(&principals),
             };
             match evaluate(&[("the repository policy", policy)], &request) {
-                Verdict::Allowed => None,
-                Verdict::Unknown(why) => Some(format!("{action} (unknown: {why})")),
+                Evaluation::Allowed => None,
+                Evaluation::Unknown(why) => Some(format!("{action} (unknown: {why})")),
                 _ => Some(action.to_string()),
             }
         })

@@ -3,9 +3,9 @@
 //! deletion, the version asked for exists, the reference is not a partial ARN that looks
 //! complete, and a secret in another account uses a customer managed key.
 
-use super::policy::{Request, Verdict, evaluate};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup, SecretReference, ValueSource, credentials_source, value_source};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, Read};
+use crate::policy::{Evaluation, Request, evaluate};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -15,6 +15,7 @@ pub const EXISTS: Check = Check {
     problem: "a secret the task references is missing or unusable",
     category: Category::Secret,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Reference the secret by its complete ARN (with the six-character suffix) in the task's region, restore it if it is scheduled for deletion, and ask only for version stages or ids it has.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html",
     run: exists,
@@ -26,6 +27,7 @@ pub const CROSS_ACCOUNT: Check = Check {
     problem: "a cross-account secret uses the AWS managed key",
     category: Category::Kms,
     severity: Severity::High,
+    scope: Scope::Task,
     remediation: "Encrypt the secret with a customer managed KMS key whose key policy lets the task's account decrypt, and give the secret a resource policy that allows the execution role.",
     docs: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html",
     run: cross_account,
@@ -34,42 +36,17 @@ pub const CROSS_ACCOUNT: Check = Check {
 /// Secrets Manager adds `-` and six characters to every secret's name in its ARN.
 static RANDOM_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-[A-Za-z0-9]{6}$").unwrap());
 
-/// Every Secrets Manager reference of the task definition, with why the task needs it.
-pub fn references(facts: &Facts) -> Vec<(SecretReference, String)> {
-    let Some(definition) = &facts.task_definition else {
-        return vec![];
-    };
-    let region = facts.task.region.as_str();
-    let mut found = Vec::new();
-    for c in &definition.containers {
-        for secret in c.secrets.iter().chain(&c.log_secret_options) {
-            if let ValueSource::Secret(reference) = value_source(&secret.value_from, region) {
-                found.push((
-                    reference,
-                    format!("secret {} of container {}", secret.name, c.name),
-                ));
-            }
-        }
-        if let Some(parameter) = &c.repository_credentials {
-            found.push((
-                credentials_source(parameter, region),
-                format!("repositoryCredentials of container {}", c.name),
-            ));
-        }
-    }
-    found
-}
-
-fn exists(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn exists(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let mut findings = Vec::new();
-    for (reference, why) in references(facts) {
+    for (reference, why) in &cx.secret_references {
         let Some(lookup) = facts
             .references
             .secrets
             .iter()
             .find(|s| s.reference == reference.id)
         else {
-            findings.extend(check.missing_read(facts, "secretsmanager:DescribeSecret"));
+            findings.extend(check.missing_read(facts, Read::DescribeSecret));
             continue;
         };
         let id = reference.id.as_str();
@@ -138,9 +115,10 @@ fn exists(check: &Check, facts: &Facts) -> Vec<Finding> {
     findings
 }
 
-fn cross_account(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let mut findings = Vec::new();
-    for (reference, why) in references(facts) {
+    for (reference, why) in &cx.secret_references {
         let Some(account) = reference
             .account
             .as_deref()
@@ -185,8 +163,8 @@ fn cross_account(check: &Check, facts: &Facts) -> Vec<Finding> {
             principals: Some(&principals),
         };
         findings.push(match lookup.resource_policy.as_deref().map(|p| evaluate(&[("the secret's resource policy", p)], &request)) {
-            Some(Verdict::Allowed) => check.pass(format!("Secret {arn} in account {account} uses a customer managed key and its resource policy lets the task's account read it."), &[arn]),
-            Some(Verdict::Unknown(why)) => check.warn(format!("Whether the resource policy of secret {arn} (account {account}) lets the execution role read it cannot be told: {why}."), &[arn]),
+            Some(Evaluation::Allowed) => check.pass(format!("Secret {arn} in account {account} uses a customer managed key and its resource policy lets the task's account read it."), &[arn]),
+            Some(Evaluation::Unknown(why)) => check.warn(format!("Whether the resource policy of secret {arn} (account {account}) lets the execution role read it cannot be told: {why}."), &[arn]),
             Some(_) | None => check.fail(
                 format!("Secret {arn} (the {why}) lives in account {account}, and its resource policy does not let account {} or its execution role read it.", facts.task.account),
                 &[arn],

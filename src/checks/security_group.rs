@@ -1,9 +1,9 @@
 //! The task's security groups: egress on TCP 443 to what each path needs, and DNS to custom
 //! resolvers. Also the rule arithmetic the endpoint checks use for endpoint ingress.
 
-use super::path::{self, Path};
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, SecurityGroupRule};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Facts, Read, SecurityGroupRule};
+use crate::needs::paths::ServicePath;
 use ipnet::Ipv4Net;
 
 pub const TASK_EGRESS: Check = Check {
@@ -12,6 +12,7 @@ pub const TASK_EGRESS: Check = Check {
     problem: "the task's security groups block HTTPS to a service it needs",
     category: Category::SecurityGroup,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Allow outbound TCP 443 from the task's security group to the path's destination: 0.0.0.0/0 for the internet path, the endpoint's security group for interface endpoints, the S3 prefix list for the S3 gateway endpoint.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/verify-connectivity.html",
     run: task_egress,
@@ -117,20 +118,20 @@ pub(super) fn not_applicable(check: &Check, facts: &Facts) -> Option<Finding> {
     {
         return Some(check.skipped(format!("Skipped: on platform version {version} Fargate fetches images and secrets through its own network interface, which the task's security groups do not govern.")));
     }
-    if let Some(gap) = facts.gap("ec2:DescribeSecurityGroups") {
+    if let Some(gap) = facts.gap(Read::DescribeSecurityGroups) {
         return Some(check.skipped_for(gap));
     }
     None
 }
 
 /// The peer a path's traffic goes to, for the task's egress.
-pub(super) fn destination_peer<'f>(facts: &'f Facts, path: &Path<'f>) -> Peer<'f> {
+pub(super) fn destination_peer<'f>(facts: &'f Facts, path: &ServicePath<'f>) -> Peer<'f> {
     match path {
-        Path::Internet { .. } => Peer {
+        ServicePath::Internet { .. } => Peer {
             internet: true,
             ..Peer::default()
         },
-        Path::InterfaceEndpoint(endpoint) => Peer {
+        ServicePath::InterfaceEndpoint(endpoint) => Peer {
             groups: endpoint_groups(facts, endpoint),
             cidrs: endpoint
                 .subnet_ids
@@ -139,7 +140,7 @@ pub(super) fn destination_peer<'f>(facts: &'f Facts, path: &Path<'f>) -> Peer<'f
                 .collect(),
             ..Peer::default()
         },
-        Path::GatewayEndpoint(_) => match &facts.network.s3_prefix_list {
+        ServicePath::GatewayEndpoint(_) => match &facts.network.s3_prefix_list {
             Some(list) => Peer {
                 prefix_list: Some(list.id.as_str()),
                 cidrs: list.cidrs.clone(),
@@ -174,15 +175,18 @@ pub(super) fn endpoint_groups<'f>(
         .collect()
 }
 
-fn path_target(path: &Path<'_>) -> String {
+fn path_target(path: &ServicePath<'_>) -> String {
     match path {
-        Path::Internet { .. } => "the internet (0.0.0.0/0)".to_string(),
-        Path::InterfaceEndpoint(e) => format!("interface endpoint {}", e.id),
-        Path::GatewayEndpoint(e) => format!("the S3 prefix list behind gateway endpoint {}", e.id),
+        ServicePath::Internet { .. } => "the internet (0.0.0.0/0)".to_string(),
+        ServicePath::InterfaceEndpoint(e) => format!("interface endpoint {}", e.id),
+        ServicePath::GatewayEndpoint(e) => {
+            format!("the S3 prefix list behind gateway endpoint {}", e.id)
+        }
     }
 }
 
-fn task_egress(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn task_egress(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     if let Some(skipped) = not_applicable(check, facts) {
         return vec![skipped];
     }
@@ -204,15 +208,16 @@ fn task_egress(check: &Check, facts: &Facts) -> Vec<Finding> {
         .flat_map(|g| g.egress.iter())
         .collect();
     let mut findings = Vec::new();
-    let plan = path::plan(facts);
     let mut checked = Vec::new();
-    for (need, path) in &plan {
+    for (need, path) in &cx.plan {
         let peer = destination_peer(facts, path);
         let target = path_target(path);
         let mut resources: Vec<&str> = groups.clone();
         match path {
-            Path::InterfaceEndpoint(e) | Path::GatewayEndpoint(e) => resources.push(&e.id),
-            Path::Internet { .. } => {}
+            ServicePath::InterfaceEndpoint(e) | ServicePath::GatewayEndpoint(e) => {
+                resources.push(&e.id)
+            }
+            ServicePath::Internet { .. } => {}
         }
         let group_list = groups.join(", ");
         match coverage(rules.iter().copied(), "tcp", 443, &peer) {
@@ -223,8 +228,8 @@ fn task_egress(check: &Check, facts: &Facts) -> Vec<Finding> {
             )),
             Coverage::None => {
                 let fix = match (path, peer.groups.first(), peer.prefix_list) {
-                    (Path::InterfaceEndpoint(_), Some(endpoint_group), _) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,UserIdGroupPairs=[{{GroupId={endpoint_group}}}]'", groups[0]),
-                    (Path::GatewayEndpoint(_), _, Some(list)) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{{PrefixListId={list}}}]'", groups[0]),
+                    (ServicePath::InterfaceEndpoint(_), Some(endpoint_group), _) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,UserIdGroupPairs=[{{GroupId={endpoint_group}}}]'", groups[0]),
+                    (ServicePath::GatewayEndpoint(_), _, Some(list)) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{{PrefixListId={list}}}]'", groups[0]),
                     _ => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{{CidrIp=0.0.0.0/0}}]'", groups[0]),
                 };
                 findings.push(

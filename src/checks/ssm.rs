@@ -1,8 +1,9 @@
 //! SSM Parameter Store references: each parameter exists where ECS looks for it. A bare name
 //! is looked up in the task's region; a parameter in another region needs its full ARN.
 
-use super::{Category, Check, Finding, Severity};
-use crate::facts::{Facts, Lookup, ValueSource, value_source};
+use super::{Category, Check, Context, Finding, Scope, Severity};
+use crate::facts::{Lookup, Read};
+use crate::needs::{ValueSource, value_source};
 
 pub const PARAMETER: Check = Check {
     id: "ssm.parameter",
@@ -10,12 +11,14 @@ pub const PARAMETER: Check = Check {
     problem: "an SSM parameter the task references does not exist",
     category: Category::SsmParameter,
     severity: Severity::Critical,
+    scope: Scope::Task,
     remediation: "Create the parameter in the region ECS looks in, or reference it by its full ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) when it lives in another region.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html",
     run: parameter,
 };
 
-fn parameter(check: &Check, facts: &Facts) -> Vec<Finding> {
+fn parameter(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
     let Some(definition) = &facts.task_definition else {
         return vec![];
     };
@@ -33,7 +36,7 @@ fn parameter(check: &Check, facts: &Facts) -> Vec<Finding> {
                 .iter()
                 .find(|p| p.name == name && p.region == region)
             else {
-                findings.extend(check.missing_read(facts, "ssm:DescribeParameters"));
+                findings.extend(check.missing_read(facts, Read::DescribeParameters));
                 continue;
             };
             let why = format!("secret {} of container {}", secret.name, c.name);

@@ -2,20 +2,21 @@
 //! CloudWatch Logs, S3 and ECR metadata reads (never a secret or parameter value), then the
 //! policy simulator on the exact resources.
 //!
-//! Round 3: GetRole, ListAttachedRolePolicies, ListRolePolicies, DescribeSecret,
+//! Round 2: GetRole, ListAttachedRolePolicies, ListRolePolicies, DescribeSecret,
 //! DescribeParameters, DescribeLogGroups, ListObjectsV2, DescribeImages (+ GetRepositoryPolicy).
-//! Round 4: GetPolicy, GetRolePolicy, DescribeKey + GetKeyPolicy. Round 5: GetPolicyVersion,
+//! Round 3: GetPolicy, GetRolePolicy, DescribeKey + GetKeyPolicy. Round 4: GetPolicyVersion,
 //! SimulatePrincipalPolicy.
 
 use super::{bounded, gap, keep, lookup_error};
 use crate::aws::{ClientCache, Clients};
-use crate::checks::env_file::bucket_and_key;
-use crate::checks::iam::{Permission, ecr_repository_arn, required_permissions};
-use crate::checks::secret;
 use crate::facts::{
-    Decision, EfsVolume, EnvFileLookup, Facts, FileSystemLookup, Gap, Identity, ImageLookup,
-    KmsKey, LogGroupLookup, Lookup, MountTarget, ParameterLookup, PolicyDocument, References, Role,
-    RoleLookup, SecretLookup, Simulation, Task, TaskDefinition, ValueSource, value_source,
+    EfsVolume, EnvFileLookup, FileSystemLookup, Gap, Identity, ImageLookup, KmsKey, LogGroupLookup,
+    Lookup, MountTarget, ParameterLookup, PolicyDocument, Read, References, Role, RoleLookup,
+    SecretLookup, Simulation, SimulationDecision, Task, TaskDefinition,
+};
+use crate::needs::{
+    self, Permission, ValueSource, bucket_and_key, ecr_repository_arn, secret_references,
+    value_source,
 };
 use aws_config::retry::RetryConfig;
 use aws_smithy_types::date_time::Format;
@@ -43,7 +44,7 @@ pub(super) async fn read(
     };
     let mut inner = Vec::new();
     let reads = read_all(cache, clients, task, definition, &mut inner);
-    match bounded(deadline, IDENTITY_CALLS, &mut gaps, reads).await {
+    match bounded(deadline, IDENTITY_READS, &mut gaps, reads).await {
         Some((identity, references)) => {
             gaps.extend(inner);
             (identity, references, gaps)
@@ -53,16 +54,16 @@ pub(super) async fn read(
 }
 
 /// The calls this module makes, each a gap when the time budget runs out before they finish.
-const IDENTITY_CALLS: &[&str] = &[
-    "iam:GetRole",
-    "iam:SimulatePrincipalPolicy",
-    "secretsmanager:DescribeSecret",
-    "ssm:DescribeParameters",
-    "kms:DescribeKey",
-    "logs:DescribeLogGroups",
-    "s3:ListBucket",
-    "ecr:DescribeImages",
-    "elasticfilesystem:DescribeMountTargets",
+const IDENTITY_READS: &[Read] = &[
+    Read::GetRole,
+    Read::SimulatePrincipalPolicy,
+    Read::DescribeSecret,
+    Read::DescribeParameters,
+    Read::DescribeKey,
+    Read::DescribeLogGroups,
+    Read::ListBucket,
+    Read::DescribeImages,
+    Read::DescribeMountTargets,
 ];
 
 async fn read_all(
@@ -72,33 +73,25 @@ async fn read_all(
     definition: &TaskDefinition,
     gaps: &mut Vec<Gap>,
 ) -> (Identity, References) {
-    // The pure helpers work on facts; give them the parts they read.
-    let mut facts = Facts {
-        task: task.clone(),
-        task_definition: Some(definition.clone()),
-        ..Facts::default()
-    };
-    let role_arn = definition.execution_role_arn.clone();
+    let role_arn = definition.execution_role_arn.as_deref();
     // The references, their KMS keys, then the simulator (which needs only the role's ARN and
     // the exact resources), side by side with the role's own reads.
     let references_then_simulation = async {
-        let mut with_references = facts.clone();
-        with_references.references = read_references(cache, &facts).await;
-        with_references.references.kms_keys = read_keys(cache, &with_references.references).await;
-        let permissions = required_permissions(&with_references);
-        let simulated = match &role_arn {
+        let mut references = read_references(cache, task, definition).await;
+        references.kms_keys = read_keys(cache, &references).await;
+        let permissions = needs::permissions(task, definition, &references);
+        let simulated = match role_arn {
             Some(arn) if !permissions.is_empty() => {
                 Some(simulate(&clients.iam, arn, &permissions).await)
             }
             _ => None,
         };
-        (with_references.references, simulated)
+        (references, simulated)
     };
     let (role, (references, simulated)) = tokio::join!(
-        read_role(clients, role_arn.as_deref(), gaps),
+        read_role(clients, role_arn, gaps),
         references_then_simulation,
     );
-    facts.references = references;
     let mut identity = Identity {
         execution_role: role,
         simulations: vec![],
@@ -111,7 +104,7 @@ async fn read_all(
             None => {}
         }
     }
-    (identity, facts.references)
+    (identity, references)
 }
 
 async fn read_role(
@@ -120,7 +113,7 @@ async fn read_role(
     gaps: &mut Vec<Gap>,
 ) -> Option<RoleLookup> {
     let arn = arn?;
-    let name = crate::facts::arn_resource_name(arn).to_string();
+    let name = crate::arn::arn_resource_name(arn).to_string();
     let iam = &clients.iam;
     let (role, attached, inline) = tokio::join!(
         iam.get_role().role_name(&name).send(),
@@ -149,12 +142,12 @@ async fn read_role(
             });
         }
         Err(error) => {
-            gaps.push(gap("iam:GetRole", &error));
+            gaps.push(gap(Read::GetRole, &error));
             return None;
         }
     };
     let attached: Vec<String> = keep(
-        attached.map_err(|e| gap("iam:ListAttachedRolePolicies", &e)),
+        attached.map_err(|e| gap(Read::ListAttachedRolePolicies, &e)),
         gaps,
     )
     .unwrap_or_default()
@@ -162,7 +155,7 @@ async fn read_role(
     .filter_map(|p| p.policy_arn().map(str::to_string))
     .collect();
     let inline: Vec<String> =
-        keep(inline.map_err(|e| gap("iam:ListRolePolicies", &e)), gaps).unwrap_or_default();
+        keep(inline.map_err(|e| gap(Read::ListRolePolicies, &e)), gaps).unwrap_or_default();
     let boundary = role
         .permissions_boundary()
         .and_then(|b| b.permissions_boundary_arn())
@@ -180,7 +173,7 @@ async fn read_role(
             .policy_name(policy)
             .send()
             .await
-            .map_err(|e| gap("iam:GetRolePolicy", &e))?;
+            .map_err(|e| gap(Read::GetRolePolicy, &e))?;
         Ok::<_, Gap>(PolicyDocument {
             source: format!("inline policy {policy}"),
             document: decode(out.policy_document()),
@@ -217,7 +210,7 @@ async fn managed_policy(clients: &Clients, arn: &str) -> Result<PolicyDocument, 
         .policy_arn(arn)
         .send()
         .await
-        .map_err(|e| gap("iam:GetPolicy", &e))?;
+        .map_err(|e| gap(Read::GetPolicy, &e))?;
     let version = policy
         .policy()
         .and_then(|p| p.default_version_id())
@@ -229,7 +222,7 @@ async fn managed_policy(clients: &Clients, arn: &str) -> Result<PolicyDocument, 
         .version_id(version)
         .send()
         .await
-        .map_err(|e| gap("iam:GetPolicyVersion", &e))?;
+        .map_err(|e| gap(Read::GetPolicyVersion, &e))?;
     Ok(PolicyDocument {
         source: arn.to_string(),
         document: out
@@ -240,12 +233,13 @@ async fn managed_policy(clients: &Clients, arn: &str) -> Result<PolicyDocument, 
     })
 }
 
-async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
-    let region = facts.task.region.as_str();
-    let Some(definition) = &facts.task_definition else {
-        return References::default();
-    };
-    let mut secret_refs = secret::references(facts);
+async fn read_references(
+    cache: &ClientCache,
+    task: &Task,
+    definition: &TaskDefinition,
+) -> References {
+    let region = task.region.as_str();
+    let mut secret_refs = secret_references(task, definition);
     secret_refs.dedup_by(|a, b| a.0.id == b.0.id);
     let secrets = join_all(secret_refs.iter().map(|(reference, _)| async move {
         let clients = cache.get(Some(&reference.region));
@@ -254,7 +248,7 @@ async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
         if reference
             .account
             .as_deref()
-            .is_some_and(|a| a != facts.task.account)
+            .is_some_and(|a| a != task.account)
             && found.lookup == Lookup::Found
         {
             found.resource_policy = clients
@@ -322,7 +316,7 @@ async fn read_references(cache: &ClientCache, facts: &Facts) -> References {
                     &cache.get(Some(&image_region)),
                     image,
                     repository,
-                    &facts.task.account,
+                    &task.account,
                 )
                 .await
             }),
@@ -375,7 +369,7 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
                 found.version_stages.dedup();
             }
         }
-        Err(error) => found.lookup = lookup_error("secretsmanager:DescribeSecret", &error),
+        Err(error) => found.lookup = lookup_error(Read::DescribeSecret, &error),
     }
     found
 }
@@ -409,7 +403,7 @@ async fn describe_parameter(clients: &Clients, name: &str, region: &str) -> Para
                 found.key_id = parameter.key_id().map(str::to_string);
             }
         }
-        Err(error) => found.lookup = lookup_error("ssm:DescribeParameters", &error),
+        Err(error) => found.lookup = lookup_error(Read::DescribeParameters, &error),
     }
     found
 }
@@ -431,7 +425,7 @@ async fn describe_log_group(clients: &Clients, name: &str, region: &str) -> LogG
             Lookup::Found
         }
         Ok(_) => Lookup::NotFound,
-        Err(error) => lookup_error("logs:DescribeLogGroups", &error),
+        Err(error) => lookup_error(Read::DescribeLogGroups, &error),
     };
     LogGroupLookup {
         name: name.to_string(),
@@ -460,7 +454,7 @@ async fn find_object(clients: &Clients, arn: &str) -> EnvFileLookup {
     {
         Ok(out) if out.contents().iter().any(|o| o.key() == Some(key)) => Lookup::Found,
         Ok(_) => Lookup::NotFound,
-        Err(error) => lookup_error("s3:ListBucket", &error),
+        Err(error) => lookup_error(Read::ListBucket, &error),
     };
     EnvFileLookup {
         arn: arn.to_string(),
@@ -511,7 +505,7 @@ async fn describe_image(
     match described {
         Ok(out) if out.image_details().is_empty() => found.image_lookup = Lookup::NotFound,
         Ok(_) => {}
-        Err(error) => match lookup_error("ecr:DescribeImages", &error) {
+        Err(error) => match lookup_error(Read::DescribeImages, &error) {
             Lookup::NotFound if error.code() == Some("RepositoryNotFoundException") => {
                 found.repository = Lookup::NotFound
             }
@@ -582,7 +576,7 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
                         .and_then(|out| out.policy().map(str::to_string));
                 }
             }
-            Err(error) => key.lookup = lookup_error("kms:DescribeKey", &error),
+            Err(error) => key.lookup = lookup_error(Read::DescribeKey, &error),
         }
         key
     }))
@@ -632,15 +626,15 @@ pub async fn simulate(
     });
     let mut simulations = Vec::new();
     for answer in join_all(calls).await {
-        let out = answer.map_err(|e| gap("iam:SimulatePrincipalPolicy", &e))?;
+        let out = answer.map_err(|e| gap(Read::SimulatePrincipalPolicy, &e))?;
         for result in out.evaluation_results() {
             simulations.push(Simulation {
                 action: result.eval_action_name().to_string(),
                 resource: result.eval_resource_name().unwrap_or("*").to_string(),
                 decision: match result.eval_decision().as_str() {
-                    "allowed" => Decision::Allowed,
-                    "explicitDeny" => Decision::ExplicitDeny,
-                    _ => Decision::ImplicitDeny,
+                    "allowed" => SimulationDecision::Allowed,
+                    "explicitDeny" => SimulationDecision::ExplicitDeny,
+                    _ => SimulationDecision::ImplicitDeny,
                 },
                 matched_statements: result
                     .matched_statements()
@@ -684,7 +678,7 @@ async fn describe_file_system(
             Ok(_) => Lookup::NotFound,
             Err(error) => match error.code() {
                 Some("AccessPointNotFound") => Lookup::NotFound,
-                _ => lookup_error("elasticfilesystem:DescribeAccessPoints", &error),
+                _ => lookup_error(Read::DescribeAccessPoints, &error),
             },
         };
         Some((point.to_string(), lookup))
@@ -701,7 +695,7 @@ async fn describe_file_system(
         Err(error) => {
             found.lookup = match error.code() {
                 Some("FileSystemNotFound") => Lookup::NotFound,
-                _ => lookup_error("elasticfilesystem:DescribeMountTargets", &error),
+                _ => lookup_error(Read::DescribeMountTargets, &error),
             };
             return found;
         }

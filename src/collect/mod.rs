@@ -22,11 +22,12 @@ mod network;
 
 pub use identity::simulate;
 
+use crate::arn::ArnParts;
 use crate::aws::{ClientCache, Clients};
 use crate::error::{Error, Result, sdk_message};
-use crate::event::{ArnParts, StoppedTask};
+use crate::event::StoppedTask;
 use crate::facts::{
-    Container, EfsVolume, EniAttachment, Facts, Gap, Lookup, SecretRef, Service, Task,
+    Container, EfsVolume, EniAttachment, Facts, Gap, Lookup, Read, SecretRef, Service, Task,
     TaskDefinition, TaskSource,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -46,21 +47,18 @@ pub enum Target<'a> {
 }
 
 /// Turns a failed read into a gap, naming the doctor's own missing permission plainly.
-fn gap<E>(call: &str, error: &SdkError<E, HttpResponse>) -> Gap
+fn gap<E>(read: Read, error: &SdkError<E, HttpResponse>) -> Gap
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let reason = match error.code() {
         Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => {
-            format!("the doctor's role may not call {call}")
+            format!("the doctor's role may not call {read}")
         }
         _ => sdk_message(error),
     };
-    tracing::warn!(call, %reason, "read failed; the checks that need it are skipped");
-    Gap {
-        call: call.to_string(),
-        reason,
-    }
+    tracing::warn!(%read, %reason, "read failed; the checks that need it are skipped");
+    Gap { read, reason }
 }
 
 fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Option<String> {
@@ -118,16 +116,16 @@ pub async fn collect(
         .unwrap_or_default();
     }
 
-    // Rounds 3 to 5: the VPC, and the role and references, side by side.
+    // Rounds 2 to 4: the VPC, and the role and references, side by side.
     let vpc = facts.network.subnets.first().map(|s| s.vpc_id.clone());
     if vpc.is_none() {
         // Without the VPC nothing of it can be read: say so for each read, so no check
         // takes an empty list for an answer.
         let why = "not read: the task's VPC is unknown (its subnet could not be read)";
-        for call in network::VPC_READS {
-            if facts.gap(call).is_none() {
+        for &read in network::VPC_READS {
+            if facts.gap(read).is_none() {
                 facts.gaps.push(Gap {
-                    call: call.to_string(),
+                    read,
                     reason: why.into(),
                 });
             }
@@ -179,11 +177,11 @@ async fn what_the_task_names(
     deadline: Option<Instant>,
     gaps: &mut Vec<Gap>,
 ) -> Option<Named> {
-    const CALLS: &[&str] = &[
-        "ecs:DescribeTaskDefinition",
-        "ecs:DescribeServices",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
+    const READS: &[Read] = &[
+        Read::DescribeTaskDefinition,
+        Read::DescribeServices,
+        Read::DescribeNetworkInterfaces,
+        Read::DescribeSubnets,
     ];
     let service_name = task.service_name();
     let eni_id = task
@@ -202,11 +200,11 @@ async fn what_the_task_names(
             network::subnets(clients, subnet_id),
         )
     };
-    bounded(deadline, CALLS, gaps, round).await
+    bounded(deadline, READS, gaps, round).await
 }
 
 /// A metadata read's outcome: not found, or failed for another reason.
-fn lookup_error<E>(call: &str, error: &SdkError<E, HttpResponse>) -> Lookup
+fn lookup_error<E>(read: Read, error: &SdkError<E, HttpResponse>) -> Lookup
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -221,7 +219,7 @@ where
     ];
     match error.code() {
         Some(code) if NOT_FOUND.contains(&code) => Lookup::NotFound,
-        _ => Lookup::Failed(gap(call, error).reason),
+        _ => Lookup::Failed(gap(read, error).reason),
     }
 }
 
@@ -229,7 +227,7 @@ where
 /// gap saying it timed out.
 async fn bounded<T>(
     deadline: Option<Instant>,
-    calls: &[&str],
+    reads: &[Read],
     gaps: &mut Vec<Gap>,
     round: impl std::future::Future<Output = T>,
 ) -> Option<T> {
@@ -239,9 +237,9 @@ async fn bounded<T>(
     match tokio::time::timeout_at(deadline, round).await {
         Ok(done) => Some(done),
         Err(_) => {
-            tracing::warn!(?calls, "time budget ran out; publishing what is known");
-            gaps.extend(calls.iter().map(|call| Gap {
-                call: call.to_string(),
+            tracing::warn!(?reads, "time budget ran out; publishing what is known");
+            gaps.extend(reads.iter().map(|&read| Gap {
+                read,
                 reason: "timed out: the invocation's time budget ran out first".into(),
             }));
             None
@@ -284,7 +282,7 @@ async fn round_one(
             }
         },
         (Target::Event(event), Err(error)) => {
-            gaps.push(gap("ecs:DescribeTasks", &error));
+            gaps.push(gap(Read::DescribeTasks, &error));
             *source = TaskSource::Event;
             Ok(task_from_event(event))
         }
@@ -434,7 +432,7 @@ async fn task_definition(
         .task_definition(arn)
         .send()
         .await
-        .map_err(|e| gap("ecs:DescribeTaskDefinition", &e))?;
+        .map_err(|e| gap(Read::DescribeTaskDefinition, &e))?;
     Ok(out.task_definition().map(|d| TaskDefinition {
         arn: d.task_definition_arn().unwrap_or(arn).to_string(),
         family: d.family().unwrap_or_default().to_string(),
@@ -513,7 +511,7 @@ async fn service(
         .services(name)
         .send()
         .await
-        .map_err(|e| gap("ecs:DescribeServices", &e))?;
+        .map_err(|e| gap(Read::DescribeServices, &e))?;
     Ok(out.services().first().map(|s| {
         let vpc = s
             .network_configuration()
@@ -530,4 +528,18 @@ async fn service(
                 .map(|a| a.as_str().to_string()),
         }
     }))
+}
+
+/// The account of the doctor's own credentials (sts:GetCallerIdentity): whose history the CLI
+/// lists when no account is named.
+pub async fn caller_account(cache: &ClientCache) -> Result<String> {
+    let out = aws_sdk_sts::Client::new(cache.base())
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::Aws {
+            call: "sts:GetCallerIdentity",
+            message: sdk_message(&e),
+        })?;
+    Ok(out.account.unwrap_or_default())
 }

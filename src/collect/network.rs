@@ -3,8 +3,8 @@
 use super::{bounded, gap, keep};
 use crate::aws::Clients;
 use crate::facts::{
-    Gap, NatGateway, Network, NetworkAcl, NetworkAclEntry, NetworkInterface, PrefixList, Route,
-    RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
+    Gap, NatGateway, Network, NetworkAcl, NetworkAclEntry, NetworkInterface, PrefixList, Read,
+    Route, RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
 };
 use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
 use tokio::time::Instant;
@@ -12,18 +12,18 @@ use tokio::time::Instant;
 /// Every item of a paginated read, or the gap that says why not. A macro: each operation's
 /// paginator is its own type.
 macro_rules! all_items {
-    ($request:expr, $call:literal) => {
+    ($request:expr, $read:expr) => {
         $request
             .into_paginator()
             .items()
             .send()
             .collect::<std::result::Result<Vec<_>, _>>()
             .await
-            .map_err(|e| gap($call, &e))?
+            .map_err(|e| gap($read, &e))?
     };
 }
 
-/// Rounds 3 and 4 for the task's VPC: everything in it, then what that names (the DHCP
+/// Rounds 2 and 3 for the task's VPC: everything in it, then what that names (the DHCP
 /// options set, the S3 prefix list's CIDRs). Returns the reads that failed.
 pub(super) async fn read_vpc(
     clients: &Clients,
@@ -61,7 +61,7 @@ pub(super) async fn read_vpc(
         acls,
         endpoints,
         prefix_list,
-    )) = bounded(deadline, ROUND_THREE, &mut gaps, round).await
+    )) = bounded(deadline, ROUND_TWO_READS, &mut gaps, round).await
     else {
         return gaps;
     };
@@ -83,7 +83,7 @@ pub(super) async fn read_vpc(
         described.enable_dns_hostnames = keep(dns_hostnames, gaps_ref);
     }
 
-    // Round 4: what round 3 names.
+    // Round 3: what round 2 names.
     let dhcp_id = described_vpc
         .as_ref()
         .and_then(|v| v.dhcp_options_id.clone());
@@ -94,7 +94,7 @@ pub(super) async fn read_vpc(
             prefix_list_cidrs(clients, list_id.as_deref()),
         )
     };
-    if let Some((servers, cidrs)) = bounded(deadline, ROUND_FOUR, &mut gaps, round).await {
+    if let Some((servers, cidrs)) = bounded(deadline, ROUND_THREE_READS, &mut gaps, round).await {
         if let Some(described) = described_vpc.as_mut() {
             described.dns_servers = keep(servers, &mut gaps).unwrap_or_default();
         }
@@ -107,34 +107,34 @@ pub(super) async fn read_vpc(
     gaps
 }
 
-/// Every read of the VPC's configuration, rounds 3 and 4.
-pub(super) const VPC_READS: &[&str] = &[
-    "ec2:DescribeSubnets",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeNatGateways",
-    "ec2:DescribeInternetGateways",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeVpcAttribute",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeVpcEndpoints",
-    "ec2:DescribeManagedPrefixLists",
-    "ec2:DescribeDhcpOptions",
-    "ec2:GetManagedPrefixListEntries",
+/// Every read of the VPC's configuration, rounds 2 and 3.
+pub(super) const VPC_READS: &[Read] = &[
+    Read::DescribeSubnets,
+    Read::DescribeRouteTables,
+    Read::DescribeNatGateways,
+    Read::DescribeInternetGateways,
+    Read::DescribeVpcs,
+    Read::DescribeVpcAttribute,
+    Read::DescribeSecurityGroups,
+    Read::DescribeNetworkAcls,
+    Read::DescribeVpcEndpoints,
+    Read::DescribeManagedPrefixLists,
+    Read::DescribeDhcpOptions,
+    Read::GetManagedPrefixListEntries,
 ];
-const ROUND_THREE: &[&str] = &[
-    "ec2:DescribeSubnets",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeNatGateways",
-    "ec2:DescribeInternetGateways",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeVpcAttribute",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeVpcEndpoints",
-    "ec2:DescribeManagedPrefixLists",
+const ROUND_TWO_READS: &[Read] = &[
+    Read::DescribeSubnets,
+    Read::DescribeRouteTables,
+    Read::DescribeNatGateways,
+    Read::DescribeInternetGateways,
+    Read::DescribeVpcs,
+    Read::DescribeVpcAttribute,
+    Read::DescribeSecurityGroups,
+    Read::DescribeNetworkAcls,
+    Read::DescribeVpcEndpoints,
+    Read::DescribeManagedPrefixLists,
 ];
-const ROUND_FOUR: &[&str] = &["ec2:DescribeDhcpOptions", "ec2:GetManagedPrefixListEntries"];
+const ROUND_THREE_READS: &[Read] = &[Read::DescribeDhcpOptions, Read::GetManagedPrefixListEntries];
 
 pub(super) async fn network_interface(
     clients: &Clients,
@@ -152,7 +152,7 @@ pub(super) async fn network_interface(
         )
         .send()
         .await
-        .map_err(|e| gap("ec2:DescribeNetworkInterfaces", &e))?;
+        .map_err(|e| gap(Read::DescribeNetworkInterfaces, &e))?;
     // Fargate deletes the ENI when the task stops: an empty answer is normal.
     Ok(out
         .network_interfaces()
@@ -190,7 +190,7 @@ async fn vpc_subnets(clients: &Clients, vpc: &str) -> std::result::Result<Vec<Su
 async fn subnets_by(clients: &Clients, filter: Filter) -> std::result::Result<Vec<Subnet>, Gap> {
     let subnets = all_items!(
         clients.ec2.describe_subnets().filters(filter),
-        "ec2:DescribeSubnets"
+        Read::DescribeSubnets
     );
     Ok(subnets
         .iter()
@@ -214,7 +214,7 @@ async fn route_tables(clients: &Clients, vpc: &str) -> std::result::Result<Vec<R
             .ec2
             .describe_route_tables()
             .filters(vpc_filter("vpc-id", vpc)),
-        "ec2:DescribeRouteTables"
+        Read::DescribeRouteTables
     );
     Ok(tables
         .iter()
@@ -259,7 +259,7 @@ async fn nat_gateways(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
             .ec2
             .describe_nat_gateways()
             .filter(vpc_filter("vpc-id", vpc)),
-        "ec2:DescribeNatGateways"
+        Read::DescribeNatGateways
     );
     Ok(nats
         .iter()
@@ -278,7 +278,7 @@ async fn internet_gateways(clients: &Clients, vpc: &str) -> std::result::Result<
             .ec2
             .describe_internet_gateways()
             .filters(vpc_filter("attachment.vpc-id", vpc)),
-        "ec2:DescribeInternetGateways"
+        Read::DescribeInternetGateways
     );
     Ok(igws
         .iter()
@@ -293,7 +293,7 @@ async fn describe_vpc(clients: &Clients, vpc: &str) -> std::result::Result<Optio
         .vpc_ids(vpc)
         .send()
         .await
-        .map_err(|e| gap("ec2:DescribeVpcs", &e))?;
+        .map_err(|e| gap(Read::DescribeVpcs, &e))?;
     Ok(out.vpcs().first().map(|v| Vpc {
         id: v.vpc_id().unwrap_or(vpc).to_string(),
         cidrs: v
@@ -321,7 +321,7 @@ async fn vpc_attribute(
         .attribute(attribute.clone())
         .send()
         .await
-        .map_err(|e| gap("ec2:DescribeVpcAttribute", &e))?;
+        .map_err(|e| gap(Read::DescribeVpcAttribute, &e))?;
     let value = match attribute {
         VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
         _ => out.enable_dns_hostnames(),
@@ -340,7 +340,7 @@ async fn dns_servers(clients: &Clients, id: Option<&str>) -> std::result::Result
         .dhcp_options_ids(id)
         .send()
         .await
-        .map_err(|e| gap("ec2:DescribeDhcpOptions", &e))?;
+        .map_err(|e| gap(Read::DescribeDhcpOptions, &e))?;
     Ok(out
         .dhcp_options()
         .iter()
@@ -383,7 +383,7 @@ async fn security_groups(
             .ec2
             .describe_security_groups()
             .filters(vpc_filter("vpc-id", vpc)),
-        "ec2:DescribeSecurityGroups"
+        Read::DescribeSecurityGroups
     );
     Ok(groups
         .iter()
@@ -402,7 +402,7 @@ async fn network_acls(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
             .ec2
             .describe_network_acls()
             .filters(vpc_filter("vpc-id", vpc)),
-        "ec2:DescribeNetworkAcls"
+        Read::DescribeNetworkAcls
     );
     Ok(acls
         .iter()
@@ -440,7 +440,7 @@ async fn vpc_endpoints(clients: &Clients, vpc: &str) -> std::result::Result<Vec<
             .ec2
             .describe_vpc_endpoints()
             .filters(vpc_filter("vpc-id", vpc)),
-        "ec2:DescribeVpcEndpoints"
+        Read::DescribeVpcEndpoints
     );
     Ok(endpoints
         .iter()
@@ -481,7 +481,7 @@ async fn prefix_list_by_name(
         .filters(vpc_filter("prefix-list-name", name))
         .send()
         .await
-        .map_err(|e| gap("ec2:DescribeManagedPrefixLists", &e))?;
+        .map_err(|e| gap(Read::DescribeManagedPrefixLists, &e))?;
     Ok(out.prefix_lists().first().map(|p| PrefixList {
         id: p.prefix_list_id().unwrap_or_default().to_string(),
         name: p.prefix_list_name().unwrap_or(name).to_string(),
@@ -499,7 +499,7 @@ async fn prefix_list_cidrs(
             .ec2
             .get_managed_prefix_list_entries()
             .prefix_list_id(id),
-        "ec2:GetManagedPrefixListEntries"
+        Read::GetManagedPrefixListEntries
     );
     Ok(entries
         .iter()

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_ecs::types::AssignPublicIp;
 use ecs_task_doctor::aws::ClientCache;
-use ecs_task_doctor::dedup::Ledger;
 use ecs_task_doctor::doctor::{Doctor, Outcome};
+use ecs_task_doctor::ledger::Ledger;
 use ecs_task_doctor::notify::Topics;
 use serde_json::Value;
 

@@ -11,7 +11,6 @@ use aws_sdk_iam::types::{
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use ecs_task_doctor::checks::Status;
-use ecs_task_doctor::checks::iam::required_permissions;
 use ecs_task_doctor::collect::simulate;
 use ecs_task_doctor::doctor::diagnose_facts;
 use ecs_task_doctor::facts::Facts;
@@ -103,7 +102,8 @@ async fn diagnose_with(answer: fn(&str) -> Answer) -> (ecs_task_doctor::verdict:
         .then_compute_output(move |input| evaluate(input, answer));
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&rule]);
     let mut facts = facts();
-    let wanted = required_permissions(&facts);
+    let definition = facts.task_definition.as_ref().expect("a task definition");
+    let wanted = ecs_task_doctor::needs::permissions(&facts.task, definition, &facts.references);
     assert_eq!(
         wanted.len(),
         5,

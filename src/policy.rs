@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Evaluation {
     Allowed,
     /// An explicit deny: where it stands (`policy-source statement-id`).
     ExplicitDeny(String),
@@ -104,7 +104,7 @@ fn statement_applies(statement: &Value, request: &Request<'_>) -> Applies {
 }
 
 /// Evaluates a set of policy documents (each with where it comes from) for one request.
-pub fn evaluate(documents: &[(&str, &str)], request: &Request<'_>) -> Verdict {
+pub fn evaluate(documents: &[(&str, &str)], request: &Request<'_>) -> Evaluation {
     let mut allowed = false;
     let mut unknown_deny: Option<String> = None;
     let mut unknown_allow: Option<String> = None;
@@ -126,7 +126,7 @@ pub fn evaluate(documents: &[(&str, &str)], request: &Request<'_>) -> Verdict {
             let deny = statement["Effect"].as_str() == Some("Deny");
             match statement_applies(statement, request) {
                 Applies::No => {}
-                Applies::Yes if deny => return Verdict::ExplicitDeny(name),
+                Applies::Yes if deny => return Evaluation::ExplicitDeny(name),
                 Applies::Yes => allowed = true,
                 Applies::Unknown(why) if deny => {
                     unknown_deny.get_or_insert(format!("{name} denies it, but {why}"));
@@ -138,10 +138,10 @@ pub fn evaluate(documents: &[(&str, &str)], request: &Request<'_>) -> Verdict {
         }
     }
     match (unknown_deny, allowed, unknown_allow) {
-        (Some(why), _, _) => Verdict::Unknown(why),
-        (None, true, _) => Verdict::Allowed,
-        (None, false, Some(why)) => Verdict::Unknown(why),
-        (None, false, None) => Verdict::NotAllowed,
+        (Some(why), _, _) => Evaluation::Unknown(why),
+        (None, true, _) => Evaluation::Allowed,
+        (None, false, Some(why)) => Evaluation::Unknown(why),
+        (None, false, None) => Evaluation::NotAllowed,
     }
 }
 
@@ -149,7 +149,7 @@ pub fn evaluate(documents: &[(&str, &str)], request: &Request<'_>) -> Verdict {
 mod tests {
     use super::*;
 
-    fn identity(action: &str, resource: &str, documents: &[&str]) -> Verdict {
+    fn identity(action: &str, resource: &str, documents: &[&str]) -> Evaluation {
         let documents: Vec<(&str, &str)> = documents.iter().map(|d| ("policy", *d)).collect();
         evaluate(
             &documents,
@@ -168,7 +168,7 @@ mod tests {
         let allow = r#"{"Statement":[{"Effect":"Allow","Action":"secretsmanager:Get*","Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"}]}"#;
         assert_eq!(
             identity("secretsmanager:GetSecretValue", SECRET, &[allow]),
-            Verdict::Allowed
+            Evaluation::Allowed
         );
         assert_eq!(
             identity(
@@ -176,13 +176,13 @@ mod tests {
                 "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf",
                 &[allow]
             ),
-            Verdict::NotAllowed
+            Evaluation::NotAllowed
         );
         let deny =
             r#"{"Statement":{"Sid":"NoSecrets","Effect":"Deny","Action":"*","Resource":"*"}}"#;
         assert_eq!(
             identity("secretsmanager:GetSecretValue", SECRET, &[allow, deny]),
-            Verdict::ExplicitDeny("policy statement NoSecrets".into())
+            Evaluation::ExplicitDeny("policy statement NoSecrets".into())
         );
     }
 
@@ -195,7 +195,7 @@ mod tests {
                 "arn:aws:ssm:us-east-1:1:parameter/x",
                 &[not_action]
             ),
-            Verdict::Allowed
+            Evaluation::Allowed
         );
         let not_resource = r#"{"Statement":[{"Effect":"Allow","Action":"ssm:*","NotResource":"arn:aws:ssm:*:*:parameter/x"}]}"#;
         assert_eq!(
@@ -204,7 +204,7 @@ mod tests {
                 "arn:aws:ssm:us-east-1:1:parameter/x",
                 &[not_resource]
             ),
-            Verdict::NotAllowed
+            Evaluation::NotAllowed
         );
         let conditional = r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}]}"#;
         assert!(matches!(
@@ -213,7 +213,7 @@ mod tests {
                 "arn:aws:kms:us-east-1:1:key/k",
                 &[conditional]
             ),
-            Verdict::Unknown(_)
+            Evaluation::Unknown(_)
         ));
     }
 
@@ -235,14 +235,14 @@ mod tests {
                 &[("repository policy", policy)],
                 &request("ecr:BatchGetImage")
             ),
-            Verdict::Allowed
+            Evaluation::Allowed
         );
         assert_eq!(
             evaluate(
                 &[("repository policy", policy)],
                 &request("ecr:BatchCheckLayerAvailability")
             ),
-            Verdict::NotAllowed
+            Evaluation::NotAllowed
         );
         let other = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":"ecr:*"}]}"#;
         assert_eq!(
@@ -250,7 +250,7 @@ mod tests {
                 &[("repository policy", other)],
                 &request("ecr:BatchGetImage")
             ),
-            Verdict::NotAllowed
+            Evaluation::NotAllowed
         );
     }
 }

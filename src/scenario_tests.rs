@@ -1,10 +1,10 @@
 //! Whole-diagnosis scenarios over hand-built facts: each breaks one hop and asserts the
 //! report's root cause, including what the emulator cannot build.
 
-use super::Status;
-use super::fixtures::*;
+use crate::checks::Status;
 use crate::doctor::diagnose_facts;
 use crate::facts::{Facts, NetworkAcl, NetworkAclEntry, SecurityGroupRule};
+use crate::test_support::*;
 use crate::verdict::Report;
 
 fn root(facts: &Facts) -> (Option<String>, Report) {

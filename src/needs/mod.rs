@@ -1,10 +1,21 @@
-//! Which services the task needs at start, from its task definition, and the path each one
-//! takes from the task subnet: an interface endpoint, the S3 gateway endpoint, or the
-//! internet (through the subnet's default route). Not a check itself: the network checks
-//! judge the hops of these paths.
+//! What a task needs at start, derived once from the task and its definition: the AWS services
+//! (and other registries) the agent connects to and why, the path each takes from the task
+//! subnet ([`paths`]), the calls the agent makes with the execution role on which ARNs
+//! ([`calls`]), and what its secrets, parameters and environment files name ([`references`]).
+//! `collect` uses it to decide what to read; the checks use it to judge what was read.
 
-use crate::event::ArnParts;
-use crate::facts::{Facts, RouteTable, VpcEndpoint};
+pub mod calls;
+pub mod paths;
+pub mod references;
+
+pub use calls::{Permission, ecr_repository_arn, permissions, role_reasons};
+pub use references::{
+    SecretReference, ValueSource, bucket_and_key, credentials_source, secret_references,
+    value_source,
+};
+
+use crate::arn::ArnParts;
+use crate::facts::{Task, TaskDefinition};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -89,45 +100,9 @@ pub struct Need {
     pub reasons: Vec<String>,
 }
 
-/// How the task subnet reaches a destination.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Path<'f> {
-    InterfaceEndpoint(&'f VpcEndpoint),
-    GatewayEndpoint(&'f VpcEndpoint),
-    /// Through the default route; `why` says why not an endpoint.
-    Internet {
-        why: InternetWhy,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InternetWhy {
-    NoEndpoint,
-    /// An endpoint exists but with private DNS off, so the service's name resolves to its
-    /// public addresses.
-    PrivateDnsOff,
-    /// Endpoints serve only their own region.
-    OtherRegion,
-    NotAws,
-}
-
-impl InternetWhy {
-    pub fn describe(self) -> &'static str {
-        match self {
-            InternetWhy::NoEndpoint => "no VPC endpoint for it",
-            InternetWhy::PrivateDnsOff => "its endpoint has private DNS off",
-            InternetWhy::OtherRegion => "it is in another region, which no endpoint serves",
-            InternetWhy::NotAws => "it is outside AWS",
-        }
-    }
-}
-
 /// The services the task needs at start, each once, with every reason.
-pub fn needs(facts: &Facts) -> Vec<Need> {
-    let Some(definition) = &facts.task_definition else {
-        return vec![];
-    };
-    let region = facts.task.region.as_str();
+pub fn services(task: &Task, definition: &TaskDefinition) -> Vec<Need> {
+    let region = task.region.as_str();
     let mut needs: BTreeMap<Destination, Vec<String>> = BTreeMap::new();
     let mut add = |destination: Destination, reason: String| {
         needs.entry(destination).or_default().push(reason);
@@ -233,78 +208,6 @@ fn secret_service(value_from: &str, task_region: &str) -> (AwsService, String) {
         Some(arn) => (AwsService::Ssm, arn.region.to_string()),
         None => (AwsService::Ssm, task_region.to_string()),
     }
-}
-
-/// The path a destination takes from the task subnet.
-pub fn path_for<'f>(
-    facts: &'f Facts,
-    table: Option<&RouteTable>,
-    destination: &Destination,
-) -> Path<'f> {
-    let Destination::Aws { service, region } = destination else {
-        return Path::Internet {
-            why: InternetWhy::NotAws,
-        };
-    };
-    if region != &facts.task.region {
-        return Path::Internet {
-            why: InternetWhy::OtherRegion,
-        };
-    }
-    let name = destination.endpoint_service_name().unwrap_or_default();
-    // A deleted endpoint stays visible for a while; it serves nothing, as if missing.
-    let endpoints = facts.network.vpc_endpoints.iter().filter(|e| {
-        let state = e.state.as_deref().unwrap_or_default().to_ascii_lowercase();
-        e.service_name == name && state != "deleted" && state != "deleting"
-    });
-    if *service == AwsService::S3
-        && let Some(table) = table
-        && let Some(gateway) = endpoints.clone().find(|e| {
-            e.kind.eq_ignore_ascii_case("Gateway") && e.route_table_ids.contains(&table.id)
-        })
-    {
-        return Path::GatewayEndpoint(gateway);
-    }
-    let mut interface = endpoints
-        .filter(|e| e.kind.eq_ignore_ascii_case("Interface"))
-        .peekable();
-    match interface.clone().find(|e| e.private_dns_enabled) {
-        Some(endpoint) => Path::InterfaceEndpoint(endpoint),
-        None if interface.peek().is_some() => Path::Internet {
-            why: InternetWhy::PrivateDnsOff,
-        },
-        None => Path::Internet {
-            why: InternetWhy::NoEndpoint,
-        },
-    }
-}
-
-/// Every need with its path.
-pub fn plan(facts: &Facts) -> Vec<(Need, Path<'_>)> {
-    let table = facts
-        .task_subnet_id()
-        .and_then(|subnet| facts.network.route_table_for(subnet));
-    needs(facts)
-        .into_iter()
-        .map(|need| {
-            let path = path_for(facts, table, &need.destination);
-            (need, path)
-        })
-        .collect()
-}
-
-/// Whether the VPC's design is endpoints: it has an interface endpoint for a service the task
-/// needs. Then a missing endpoint, not the missing internet route, is the fault.
-pub fn endpoints_are_the_design(plan: &[(Need, Path<'_>)]) -> bool {
-    plan.iter().any(|(_, path)| {
-        matches!(
-            path,
-            Path::InterfaceEndpoint(_)
-                | Path::Internet {
-                    why: InternetWhy::PrivateDnsOff
-                }
-        )
-    })
 }
 
 #[cfg(test)]

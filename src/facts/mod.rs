@@ -1,0 +1,167 @@
+//! Everything the checks need to know, as plain data. `collect` fills it from AWS (or the CLI
+//! reads it from a file); the checks only read it. A read that failed is a [`Gap`], so a check
+//! can say what it could not look at instead of guessing.
+//!
+//! Values are never stored: no environment variable values, no secret or parameter values, and
+//! of log driver options only the awslogs settings the checks use.
+
+mod identity;
+mod network;
+mod references;
+mod task;
+
+pub use identity::*;
+pub use network::*;
+pub use references::*;
+pub use task::*;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Facts {
+    pub task: Task,
+    /// Where the task's description came from.
+    pub task_source: TaskSource,
+    pub task_definition: Option<TaskDefinition>,
+    pub service: Option<Service>,
+    pub network: Network,
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default)]
+    pub references: References,
+    /// Reads that failed, so the checks that needed them are skipped with the reason.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskSource {
+    /// DescribeTasks still knew the task.
+    #[default]
+    DescribeTasks,
+    /// DescribeTasks no longer knew it (or was not allowed): only the event's copy was used.
+    Event,
+}
+
+/// The outcome of a metadata read of one referenced thing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
+pub enum Lookup {
+    Found,
+    NotFound,
+    /// The read failed for another reason (the doctor's permissions, throttling): unknown.
+    Failed(String),
+}
+
+/// A read that failed, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Gap {
+    /// Named `call` in facts files: the read's IAM action.
+    #[serde(rename = "call")]
+    pub read: Read,
+    pub reason: String,
+}
+
+/// Declares [`Read`]: one variant per read, named once with its IAM action.
+macro_rules! reads {
+    ($($(#[$doc:meta])* $variant:ident => $action:literal,)+) => {
+        /// A read `collect` makes, by its IAM action. A [`Gap`] names the read that failed and a
+        /// check asks for a gap by the same variant, so a misspelt read cannot pass as "no gap".
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Read {
+            $($(#[$doc])* #[serde(rename = $action)] $variant,)+
+        }
+
+        impl Read {
+            /// Every read, in declaration order.
+            pub const ALL: &[Read] = &[$(Read::$variant,)+];
+
+            /// The IAM action of the read: `ec2:DescribeRouteTables`.
+            pub fn action(self) -> &'static str {
+                match self {
+                    $(Read::$variant => $action,)+
+                }
+            }
+        }
+    };
+}
+
+reads! {
+    DescribeTasks => "ecs:DescribeTasks",
+    DescribeTaskDefinition => "ecs:DescribeTaskDefinition",
+    DescribeServices => "ecs:DescribeServices",
+    DescribeNetworkInterfaces => "ec2:DescribeNetworkInterfaces",
+    DescribeSubnets => "ec2:DescribeSubnets",
+    DescribeVpcs => "ec2:DescribeVpcs",
+    DescribeVpcAttribute => "ec2:DescribeVpcAttribute",
+    DescribeRouteTables => "ec2:DescribeRouteTables",
+    DescribeNatGateways => "ec2:DescribeNatGateways",
+    DescribeInternetGateways => "ec2:DescribeInternetGateways",
+    DescribeSecurityGroups => "ec2:DescribeSecurityGroups",
+    DescribeNetworkAcls => "ec2:DescribeNetworkAcls",
+    DescribeVpcEndpoints => "ec2:DescribeVpcEndpoints",
+    DescribeDhcpOptions => "ec2:DescribeDhcpOptions",
+    DescribeManagedPrefixLists => "ec2:DescribeManagedPrefixLists",
+    GetManagedPrefixListEntries => "ec2:GetManagedPrefixListEntries",
+    GetRole => "iam:GetRole",
+    ListAttachedRolePolicies => "iam:ListAttachedRolePolicies",
+    ListRolePolicies => "iam:ListRolePolicies",
+    GetRolePolicy => "iam:GetRolePolicy",
+    GetPolicy => "iam:GetPolicy",
+    GetPolicyVersion => "iam:GetPolicyVersion",
+    SimulatePrincipalPolicy => "iam:SimulatePrincipalPolicy",
+    DescribeSecret => "secretsmanager:DescribeSecret",
+    DescribeParameters => "ssm:DescribeParameters",
+    DescribeKey => "kms:DescribeKey",
+    DescribeLogGroups => "logs:DescribeLogGroups",
+    /// ListObjectsV2 on the environment file's key: whether the object exists, never its body.
+    ListBucket => "s3:ListBucket",
+    DescribeImages => "ecr:DescribeImages",
+    DescribeMountTargets => "elasticfilesystem:DescribeMountTargets",
+    DescribeAccessPoints => "elasticfilesystem:DescribeAccessPoints",
+}
+
+impl std::fmt::Display for Read {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.action())
+    }
+}
+
+impl Facts {
+    /// Why a read the check needs is missing, if it is.
+    pub fn gap(&self, read: Read) -> Option<&Gap> {
+        self.gaps.iter().find(|g| g.read == read)
+    }
+
+    /// The subnet the task ran in: the ENI attachment's, else the service's first.
+    pub fn task_subnet_id(&self) -> Option<&str> {
+        self.task
+            .attachment
+            .as_ref()
+            .and_then(|a| a.subnet_id.as_deref())
+            .or_else(|| {
+                self.network
+                    .network_interface
+                    .as_ref()?
+                    .subnet_id
+                    .as_deref()
+            })
+            .or_else(|| self.service.as_ref()?.subnets.first().map(String::as_str))
+    }
+
+    /// Whether the task got a public IP: the ENI's association while it exists, else the
+    /// service's `assignPublicIp`. `None` when neither is known.
+    pub fn task_has_public_ip(&self) -> Option<bool> {
+        if let Some(eni) = &self.network.network_interface
+            && eni.public_ip.is_some()
+        {
+            return Some(true);
+        }
+        if let Some(assign) = self.service.as_ref()?.assign_public_ip.as_deref() {
+            return Some(assign == "ENABLED");
+        }
+        self.network.network_interface.as_ref().map(|_| false)
+    }
+}

@@ -1,0 +1,123 @@
+//! What the task definition references, as AWS describes it (metadata only, never values).
+
+use super::Lookup;
+use serde::{Deserialize, Serialize};
+
+/// What the task definition references, as AWS describes it (metadata only, never values).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct References {
+    #[serde(default)]
+    pub secrets: Vec<SecretLookup>,
+    #[serde(default)]
+    pub parameters: Vec<ParameterLookup>,
+    #[serde(default)]
+    pub kms_keys: Vec<KmsKey>,
+    #[serde(default)]
+    pub log_groups: Vec<LogGroupLookup>,
+    #[serde(default)]
+    pub env_files: Vec<EnvFileLookup>,
+    #[serde(default)]
+    pub images: Vec<ImageLookup>,
+    #[serde(default)]
+    pub file_systems: Vec<FileSystemLookup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSystemLookup {
+    pub file_system_id: String,
+    /// DescribeMountTargets' outcome: `NotFound` when the file system does not exist.
+    pub lookup: Lookup,
+    #[serde(default)]
+    pub mount_targets: Vec<MountTarget>,
+    /// Access points the task definition names, with whether each exists.
+    #[serde(default)]
+    pub access_points: Vec<(String, Lookup)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MountTarget {
+    pub id: String,
+    pub subnet_id: String,
+    pub availability_zone: Option<String>,
+    pub ip_address: Option<String>,
+    /// `available`, `creating`, …
+    pub state: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretLookup {
+    /// The secret id asked for: `valueFrom` without its `:json-key:stage:id` suffix.
+    pub reference: String,
+    pub region: String,
+    pub lookup: Lookup,
+    /// The secret's full ARN, as DescribeSecret returns it.
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    pub deleted_date: Option<String>,
+    pub kms_key_id: Option<String>,
+    /// Version stages present, over all versions.
+    #[serde(default)]
+    pub version_stages: Vec<String>,
+    #[serde(default)]
+    pub version_ids: Vec<String>,
+    /// The secret's resource policy, read for secrets in another account.
+    pub resource_policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ParameterLookup {
+    pub name: String,
+    pub region: String,
+    pub lookup: Lookup,
+    pub kind: Option<String>,
+    pub key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KmsKey {
+    /// The key id, ARN or alias as the secret or parameter names it.
+    pub reference: String,
+    pub region: String,
+    pub lookup: Lookup,
+    pub arn: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, …
+    pub state: Option<String>,
+    /// `AWS` or `CUSTOMER`.
+    pub manager: Option<String>,
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogGroupLookup {
+    pub name: String,
+    pub region: String,
+    pub lookup: Lookup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvFileLookup {
+    pub arn: String,
+    pub lookup: Lookup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageLookup {
+    pub image: String,
+    pub repository_arn: String,
+    /// The repository exists; `Found` here with `image_lookup` `NotFound` means a missing tag.
+    pub repository: Lookup,
+    pub image_lookup: Lookup,
+    /// The repository policy, for a repository in another account.
+    pub policy: Option<String>,
+}

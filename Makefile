@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 VENV  ?= .venv
 TOOLS ?= .venv-tools
+# checkov, the IaC security scanner of `make lint`, in a venv of its own (see its rule below).
+CHECKOV ?= .venv-checkov
+CHECKOV_VERSION := 3.3.30
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 export AWS_EC2_METADATA_DISABLED := true
 # sam reports usage to AWS by default; the project talks to nothing it does not need.
@@ -29,10 +32,23 @@ test: venv
 	scripts/with-moto.sh cargo test --all-targets
 	$(VENV)/bin/cfn-lint template.yaml
 
-lint: venv
+## checkov from PyPI, pinned: a new release adds checks, which would fail `make lint` with no
+## change here. Not in $(VENV): it pins boto3==1.35.49 and networkx<2.7, which would
+## downgrade moto's boto3 and cfn-lint's networkx.
+$(CHECKOV)/.installed-$(CHECKOV_VERSION):
+	rm -rf $(CHECKOV)
+	python3 -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+## Rust format and lints, cfn-lint, and checkov on template.yaml (offline; the checks it skips
+## are listed with their reasons in .checkov.yaml).
+lint: venv $(CHECKOV)/.installed-$(CHECKOV_VERSION)
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV)/bin/checkov --config-file .checkov.yaml -f template.yaml --framework cloudformation --quiet --compact
 
 $(TOOLS)/.installed:
 	python3 -m venv $(TOOLS)
@@ -51,7 +67,7 @@ deploy: build
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(TOOLS) .aws-sam
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .aws-sam
 
 ## A benchmark, not a test: the release Lambda against moto through a loopback proxy adding
 ## 30 ms per AWS call (BENCH_DELAY_MS), BENCH_RUNS (5) fresh processes; prints wall time, AWS

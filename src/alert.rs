@@ -42,6 +42,23 @@ pub enum Outcome {
     },
 }
 
+/// What [`Alerter::run`] did, and the report as the alert stage left it (with its recurrence
+/// and "failed before" evidence) when a diagnosis ran.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub outcome: Outcome,
+    pub report: Option<Report>,
+}
+
+impl Delivery {
+    fn without_report(outcome: Outcome) -> Self {
+        Delivery {
+            outcome,
+            report: None,
+        }
+    }
+}
+
 /// A stopped task as the alert stage knows it before its diagnosis.
 #[derive(Debug, Clone, Copy)]
 pub struct Stop<'a> {
@@ -72,18 +89,22 @@ impl<'a> Alerter<'a> {
         stop: Stop<'_>,
         now: i64,
         diagnose: impl Future<Output = Result<Report>>,
-    ) -> Result<Outcome> {
+    ) -> Result<Delivery> {
         let Some(ledger) = self.ledger else {
-            let mut report = diagnose.await?;
-            return self.publish(&mut report).await;
+            let report = diagnose.await?;
+            let outcome = self.publish(&report).await?;
+            return Ok(Delivery {
+                outcome,
+                report: Some(report),
+            });
         };
         if let Some(event_id) = stop.event_id
             && !ledger.claim_event(event_id, now).await?
         {
             tracing::info!(event = %event_id, "event delivered before; dropped");
-            return Ok(Outcome::Duplicate {
+            return Ok(Delivery::without_report(Outcome::Duplicate {
                 event: event_id.to_string(),
-            });
+            }));
         }
         let handled = self.decide_and_publish(ledger, stop, now, diagnose).await;
         if handled.is_err()
@@ -102,7 +123,7 @@ impl<'a> Alerter<'a> {
         stop: Stop<'_>,
         now: i64,
         diagnose: impl Future<Output = Result<Report>>,
-    ) -> Result<Outcome> {
+    ) -> Result<Delivery> {
         // The task and the classifier's answer give the signature: a repeat of a recent
         // diagnosis is counted without diagnosing it again.
         let failure = reason::classify(&stop.task.stopped_reason);
@@ -113,11 +134,11 @@ impl<'a> Alerter<'a> {
             let decision = ledger.record(&recent.alert_key, workload, now).await?;
             if let WindowDecision::Suppress { total, .. } = decision {
                 tracing::info!(task = %stop.task.arn, total, "repeat of a recent diagnosis; counted");
-                return Ok(Outcome::Suppressed {
+                return Ok(Delivery::without_report(Outcome::Suppressed {
                     task: stop.task.arn.clone(),
                     root_cause: recent.root_cause,
                     total,
-                });
+                }));
             }
             decided = Some((recent.alert_key, decision));
         }
@@ -137,12 +158,12 @@ impl<'a> Alerter<'a> {
             add_failed_before(ledger, &mut report).await?;
         }
         ledger.keep(&history_entry(&report, stop, now), now).await?;
-        match decision {
-            WindowDecision::Suppress { total, .. } => Ok(Outcome::Suppressed {
+        let outcome = match decision {
+            WindowDecision::Suppress { total, .. } => Outcome::Suppressed {
                 task: report.task.arn.clone(),
                 root_cause: report.root_cause.clone(),
                 total,
-            }),
+            },
             WindowDecision::Alert {
                 repeats,
                 since,
@@ -155,19 +176,23 @@ impl<'a> Alerter<'a> {
                         services,
                     });
                 }
-                let published = self.publish(&mut report).await;
+                let published = self.publish(&report).await;
                 if published.is_err()
                     && let Err(reopen) = ledger.reopen(&key).await
                 {
                     // Lambda's retry would then be suppressed: say so loudly.
                     tracing::error!(%reopen, "could not reopen the alert window");
                 }
-                published
+                published?
             }
-        }
+        };
+        Ok(Delivery {
+            outcome,
+            report: Some(report),
+        })
     }
 
-    async fn publish(&self, report: &mut Report) -> Result<Outcome> {
+    async fn publish(&self, report: &Report) -> Result<Outcome> {
         let message_id = self.notifier.publish(report).await?;
         tracing::info!(
             task = %report.task.arn,
@@ -202,7 +227,8 @@ async fn add_failed_before(ledger: &Ledger, report: &mut Report) -> Result<()> {
     report.evidence.push(match before {
         0 => format!("Task definition {definition} has not failed before (ledger history)."),
         n => format!(
-            "Task definition {definition} failed {n} time(s) before (ledger history): look at the skipped checks, or what changed outside the task's configuration."
+            "Task definition {definition} failed {n} time(s) before (ledger history): look at \
+             the skipped checks, or what changed outside the task's configuration."
         ),
     });
     Ok(())

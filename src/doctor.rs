@@ -116,11 +116,13 @@ impl Doctor {
                 .await?;
             Ok(report)
         };
-        Box::pin(self.alerter(topics, &known).run(stop, now, diagnosis)).await
+        let delivery = Box::pin(self.alerter(topics, &known).run(stop, now, diagnosis)).await?;
+        Ok(delivery.outcome)
     }
 
     /// `diagnose --publish`: a report already made goes through the same alert sequence as
-    /// the Lambda's (no event claim: the operator asked for it).
+    /// the Lambda's (no event claim: the operator asked for it). Returns the outcome and the
+    /// report as it was kept and published.
     pub async fn publish(
         &self,
         task: &Task,
@@ -128,15 +130,18 @@ impl Doctor {
         raw_event: Option<&Value>,
         topics: Topics,
         now: i64,
-    ) -> Result<Outcome> {
+    ) -> Result<(Outcome, Report)> {
         let stop = Stop {
             task,
             event_id: None,
             raw_event,
         };
-        self.alerter(topics, task)
+        let fallback = report.clone();
+        let delivery = self
+            .alerter(topics, task)
             .run(stop, now, async { Ok(report) })
-            .await
+            .await?;
+        Ok((delivery.outcome, delivery.report.unwrap_or(fallback)))
     }
 
     /// The alert stage for a task: SNS in the task's region.

@@ -181,7 +181,7 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
     } else {
         let doctor = Doctor::from_env().await?;
         let mut raw_event = None;
-        let (facts, report) = match (&args.event, &args.cluster, &args.task) {
+        let (facts, mut report) = match (&args.event, &args.cluster, &args.task) {
             (Some(path), _, _) => {
                 let text = read(path)?;
                 let value: serde_json::Value =
@@ -219,15 +219,16 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
         }
         if args.publish {
             let now = chrono::Utc::now().timestamp();
-            let outcome = doctor
+            let (outcome, published) = doctor
                 .publish(
                     &facts.task,
-                    report.clone(),
+                    report,
                     raw_event.as_ref(),
                     Topics::from_env()?,
                     now,
                 )
                 .await?;
+            report = published;
             eprintln!(
                 "ecs-task-doctor: {}",
                 serde_json::to_string(&outcome).expect("serializes")

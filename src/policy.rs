@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn allow_with_wildcards_and_explicit_deny_wins() {
-        let allow = r#"{"Statement":[{"Effect":"Allow","Action":"secretsmanager:Get*","Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"}]}"#;
+        let allow = concat!(
+            r#"{"Statement":[{"Effect":"Allow","Action":"secretsmanager:Get*","#,
+            r#""Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"}]}"#
+        );
         assert_eq!(
             identity("secretsmanager:GetSecretValue", SECRET, &[allow]),
             Evaluation::Allowed
@@ -206,7 +209,10 @@ mod tests {
             ),
             Evaluation::NotAllowed
         );
-        let conditional = r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}]}"#;
+        let conditional = concat!(
+            r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","#,
+            r#""Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}]}"#
+        );
         assert!(matches!(
             identity(
                 "kms:Decrypt",
@@ -224,7 +230,11 @@ mod tests {
             "arn:aws:iam::111111111111:root".to_string(),
             "111111111111".to_string(),
         ];
-        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#;
+        let policy = concat!(
+            r#"{"Statement":[{"Effect":"Allow","#,
+            r#""Principal":{"AWS":"arn:aws:iam::111111111111:root"},"#,
+            r#""Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#
+        );
         let request = |action| Request {
             action,
             resource: "arn:aws:ecr:us-east-1:222222222222:repository/web",

@@ -319,7 +319,12 @@ mod tests {
     #[test]
     fn the_chain_names_the_specific_stage_and_the_arn() {
         let failure = classify(
-            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: RequestCanceled: request context canceled caused by: context deadline exceeded.",
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution \
+             resource retrieval failed: unable to retrieve secret from asm: service call has \
+             been retried 5 time(s): failed to fetch secret \
+             arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets \
+             manager: RequestCanceled: request context canceled caused by: context deadline \
+             exceeded.",
         );
         assert_eq!(failure.stage, Stage::SecretsManager);
         assert_eq!(failure.error, ErrorKind::Network);
@@ -332,7 +337,12 @@ mod tests {
     #[test]
     fn the_caller_identity_is_not_the_resource() {
         let failure = classify(
-            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret x from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/exec/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: x because no identity-based policy allows the secretsmanager:GetSecretValue action",
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution \
+             resource retrieval failed: unable to retrieve secret from asm: service call has \
+             been retried 1 time(s): failed to fetch secret x from secrets manager: \
+             AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/exec/abc is \
+             not authorized to perform: secretsmanager:GetSecretValue on resource: x because no \
+             identity-based policy allows the secretsmanager:GetSecretValue action",
         );
         assert_eq!(failure.error, ErrorKind::AccessDenied);
         assert_eq!(failure.resource.as_deref(), Some("x"));

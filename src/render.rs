@@ -125,7 +125,8 @@ pub fn text(report: &Report) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "No configuration fault found: every check that could run passed, so the failure was probably transient. If it repeats, look at the skipped checks below."
+                "No configuration fault found: every check that could run passed, so the failure was \
+                 probably transient. If it repeats, look at the skipped checks below."
             );
         }
     }
@@ -351,17 +352,28 @@ mod golden {
         let mut facts = healthy_nat();
         task_default_route(&mut facts).state = Some("blackhole".into());
         facts.task.stopped_at = Some("2026-11-25T10:00:00.000Z".into());
-        facts.task.stopped_reason = "CannotPullContainerError: failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a/b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20261125&X-Amz-Signature=deadbeefcafe42\": dial tcp 3.5.0.1:443: i/o timeout".into();
+        facts.task.stopped_reason = "CannotPullContainerError: failed to copy: httpReadSeeker: \
+            failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket\
+            .s3.us-east-1.amazonaws.com/a/b?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+            &X-Amz-Credential=ASIAEXAMPLE%2F20261125&X-Amz-Signature=deadbeefcafe42\": \
+            dial tcp 3.5.0.1:443: i/o timeout"
+            .into();
         diagnose_facts(&facts)
     }
 
-    /// Compares with tests/golden/NAME; `UPDATE_GOLDEN=1` rewrites it.
+    /// Compares with tests/golden/NAME; `UPDATE_GOLDEN=1` rewrites it, except in CI, where a
+    /// test that refreshes its own expectation could not fail.
     fn check(name: &str, rendered: &str) {
         let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "UPDATE_GOLDEN is refused in CI: refresh golden files locally and commit them"
+            );
             std::fs::write(&path, rendered).unwrap();
         }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}: a golden file is committed, never made here"));
         assert!(
             expected == rendered,
             "{name} changed; review and run with UPDATE_GOLDEN=1:\n{rendered}"

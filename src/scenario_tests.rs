@@ -59,7 +59,14 @@ fn a_missing_s3_gateway_endpoint_is_named_with_the_route_table() {
     let (cause, report) = root(&facts);
     assert_eq!(cause.as_deref(), Some("endpoint.missing"));
     let finding = report.root_finding().unwrap();
-    assert!(finding.remediation.contains("--vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 --route-table-ids rtb-0task"), "{}", finding.remediation);
+    assert!(
+        finding.remediation.contains(
+            "--vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 \
+             --route-table-ids rtb-0task"
+        ),
+        "{}",
+        finding.remediation
+    );
 }
 
 #[test]
@@ -384,7 +391,11 @@ fn a_cross_account_secret_needs_a_customer_key_and_a_resource_policy() {
             .detail
             .contains("resource policy does not let account 123456789012")
     );
-    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
+    let policy = concat!(
+        r#"{"Statement":[{"Effect":"Allow","#,
+        r#""Principal":{"AWS":"arn:aws:iam::123456789012:root"},"#,
+        r#""Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+    );
     let (_, report) = root(&cross_account_secret(key, Some(policy)));
     assert_eq!(status(&report, "secret.cross-account"), [Status::Pass]);
 }

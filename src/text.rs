@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn presigned_urls_are_redacted() {
-        let text = "failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA123%2F20240101&X-Amz-Signature=abcdef0123\": dial tcp";
+        let text = "failed to do request: Get \
+                    \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/x?\
+                    X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA123%2F20240101&\
+                    X-Amz-Signature=abcdef0123\": dial tcp";
         let redacted = redact(text);
         assert!(!redacted.contains("ASIA123"), "{redacted}");
         assert!(!redacted.contains("abcdef0123"), "{redacted}");

@@ -145,7 +145,13 @@ fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> 
             } else if failing <= 1 {
                 format!("{} is the only check that failed.", root.id)
             } else {
-                format!("{} ranks first of {failing} failed checks: its category ({}) fits a {} error best, in the order the task meets it.", root.id, root.category.as_str(), crate::text::enum_name(&failure.error))
+                format!(
+                    "{} ranks first of {failing} failed checks: its category ({}) fits a {} \
+                     error best, in the order the task meets it.",
+                    root.id,
+                    root.category.as_str(),
+                    crate::text::enum_name(&failure.error)
+                )
             });
         }
         None => lines.push("No configuration fault found: probably transient.".into()),
@@ -269,7 +275,10 @@ mod tests {
     fn the_finding_naming_the_messages_resource_ranks_first() {
         let facts = healthy_nat();
         let failure = crate::reason::classify(
-            "ResourceInitializationError: ... AccessDeniedException: ... is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf because no identity-based policy allows it",
+            "ResourceInitializationError: ... AccessDeniedException: ... is not authorized to \
+             perform: secretsmanager:GetSecretValue on resource: \
+             arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf because no \
+             identity-based policy allows it",
         );
         let check = crate::checks::by_id("network.default-route").unwrap();
         let unrelated = check.fail("unrelated", &["rtb-0"]);
@@ -285,7 +294,10 @@ mod tests {
     #[test]
     fn presigned_urls_in_the_reason_are_redacted_in_the_report() {
         let mut facts = healthy_nat();
-        facts.task.stopped_reason = "CannotPullContainerError: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a?X-Amz-Security-Token=SECRET&X-Amz-Signature=abc\"".into();
+        facts.task.stopped_reason = "CannotPullContainerError: failed to do request: Get \
+                                     \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a?\
+                                     X-Amz-Security-Token=SECRET&X-Amz-Signature=abc\""
+            .into();
         let report = diagnose_facts(&facts);
         assert!(!report.task.stopped_reason.contains("SECRET"));
         assert!(!crate::render::text(&report).contains("SECRET"));

@@ -12,7 +12,9 @@ pub const VPC_ATTRIBUTES: Check = Check {
     category: Category::Dns,
     severity: Severity::Critical,
     scope: Scope::Vpc,
-    remediation: "Turn the VPC's DNS attributes on: aws ec2 modify-vpc-attribute --vpc-id VPC --enable-dns-support '{\"Value\":true}' and --enable-dns-hostnames '{\"Value\":true}'.",
+    remediation: "Turn the VPC's DNS attributes on: aws ec2 modify-vpc-attribute --vpc-id VPC \
+                  --enable-dns-support '{\"Value\":true}' and --enable-dns-hostnames \
+                  '{\"Value\":true}'.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html#vpc-dns-support",
     run: vpc_attributes,
 };
@@ -24,7 +26,9 @@ pub const RESOLVERS: Check = Check {
     category: Category::Dns,
     severity: Severity::Medium,
     scope: Scope::Vpc,
-    remediation: "Make the custom resolvers answer the AWS service names the task needs (forward amazonaws.com to the VPC resolver at the VPC CIDR base +2), or use AmazonProvidedDNS in the VPC's DHCP options.",
+    remediation: "Make the custom resolvers answer the AWS service names the task needs \
+                  (forward amazonaws.com to the VPC resolver at the VPC CIDR base +2), or use \
+                  AmazonProvidedDNS in the VPC's DHCP options.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSetConcepts.html",
     run: resolvers,
 };
@@ -49,9 +53,17 @@ fn vpc_attributes(check: &Check, cx: &Context) -> Vec<Finding> {
         format!("aws ec2 modify-vpc-attribute --vpc-id {id} --{attribute} '{{\"Value\":true}}'")
     };
     if vpc.enable_dns_support == Some(false) && vpc.custom_dns_servers().is_empty() {
-        return vec![check
-            .fail(format!("VPC {id} has enableDnsSupport off and no custom DNS servers: nothing in it resolves names, so the task cannot find any AWS service."), &[id])
-            .with_fix(fix("enable-dns-support"))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "VPC {id} has enableDnsSupport off and no custom DNS servers: nothing \
+                         in it resolves names, so the task cannot find any AWS service."
+                    ),
+                    &[id],
+                )
+                .with_fix(fix("enable-dns-support")),
+        ];
     }
     if uses_endpoints {
         for (attribute, value) in [
@@ -59,9 +71,18 @@ fn vpc_attributes(check: &Check, cx: &Context) -> Vec<Finding> {
             ("enable-dns-hostnames", vpc.enable_dns_hostnames),
         ] {
             if value == Some(false) {
-                return vec![check
-                    .fail(format!("VPC {id} has {attribute} off: the private DNS names of its interface endpoints do not resolve, so the task's calls go to the services' public addresses instead."), &[id])
-                    .with_fix(fix(attribute))];
+                return vec![
+                    check
+                        .fail(
+                            format!(
+                                "VPC {id} has {attribute} off: the private DNS names of its \
+                                 interface endpoints do not resolve, so the task's calls go to \
+                                 the services' public addresses instead."
+                            ),
+                            &[id],
+                        )
+                        .with_fix(fix(attribute)),
+                ];
             }
         }
     }
@@ -114,7 +135,9 @@ fn resolvers(check: &Check, cx: &Context) -> Vec<Finding> {
     resources.extend(vpc.dhcp_options_id.as_deref());
     vec![check.warn(
         format!(
-            "VPC {id} resolves names through custom DNS servers ({}): they must answer {} and, for endpoints with private DNS, return the endpoints' private addresses (forward to the VPC resolver); the doctor cannot query them.",
+            "VPC {id} resolves names through custom DNS servers ({}): they must answer {} and, \
+             for endpoints with private DNS, return the endpoints' private addresses (forward \
+             to the VPC resolver); the doctor cannot query them.",
             custom.join(", "),
             host_names(cx).join(", ")
         ),

@@ -13,7 +13,9 @@ pub const MOUNT_TARGET: Check = Check {
     category: Category::Efs,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Create a mount target in the task's subnet or Availability Zone (aws efs create-mount-target --file-system-id FS --subnet-id SUBNET --security-groups SG).",
+    remediation: "Create a mount target in the task's subnet or Availability Zone (aws efs \
+                  create-mount-target --file-system-id FS --subnet-id SUBNET --security-groups \
+                  SG).",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html",
     run: mount_target,
 };
@@ -25,7 +27,8 @@ pub const NFS_ACCESS: Check = Check {
     category: Category::SecurityGroup,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Allow inbound TCP 2049 on the mount target's security group from the task's security group, and outbound TCP 2049 from the task's security group.",
+    remediation: "Allow inbound TCP 2049 on the mount target's security group from the task's \
+                  security group, and outbound TCP 2049 from the task's security group.",
     docs: "https://docs.aws.amazon.com/efs/latest/ug/network-access.html",
     run: nfs_access,
 };
@@ -37,7 +40,9 @@ pub const ACCESS_POINT: Check = Check {
     category: Category::Efs,
     severity: Severity::High,
     scope: Scope::Task,
-    remediation: "Point the volume at an existing access point, and give the task definition a task role with elasticfilesystem:ClientMount (and ClientWrite) when authorizationConfig.iam is ENABLED.",
+    remediation: "Point the volume at an existing access point, and give the task definition a \
+                  task role with elasticfilesystem:ClientMount (and ClientWrite) when \
+                  authorizationConfig.iam is ENABLED.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html",
     run: access_point,
 };
@@ -90,13 +95,27 @@ fn mount_target(check: &Check, cx: &Context) -> Vec<Finding> {
         }
         let zone = task_zone(facts).unwrap_or("unknown");
         findings.push(match zone_target(facts, system) {
-            Some(target) => check.pass(format!("EFS file system {id} has mount target {} available in {zone}.", target.id), &[id, target.id.as_str()]),
+            Some(target) => check.pass(
+                format!(
+                    "EFS file system {id} has mount target {} available in {zone}.",
+                    target.id
+                ),
+                &[id, target.id.as_str()],
+            ),
             None => check
                 .fail(
-                    format!("EFS file system {id} has no available mount target in {zone}, the task's Availability Zone: its DNS name does not resolve there, so the volume cannot mount."),
+                    format!(
+                        "EFS file system {id} has no available mount target in {zone}, the \
+                         task's Availability Zone: its DNS name does not resolve there, so the \
+                         volume cannot mount."
+                    ),
                     &[id],
                 )
-                .with_fix(format!("aws efs create-mount-target --file-system-id {id} --subnet-id {} --security-groups <group admitting TCP 2049 from the task>", facts.task_subnet_id().unwrap_or("<task subnet>"))),
+                .with_fix(format!(
+                    "aws efs create-mount-target --file-system-id {id} --subnet-id {} \
+                     --security-groups <group admitting TCP 2049 from the task>",
+                    facts.task_subnet_id().unwrap_or("<task subnet>")
+                )),
         });
     }
     findings
@@ -176,13 +195,34 @@ fn nfs_access(check: &Check, cx: &Context) -> Vec<Finding> {
         resources.extend(target_groups.iter().copied());
         resources.extend(groups.iter().copied());
         if ingress == Coverage::None {
-            findings.push(check.fail(
-                format!("The security groups of mount target {} ({}) of {} allow no TCP 2049 from the task: the volume cannot mount.", target.id, target_groups.join(", "), system.file_system_id),
-                &resources,
-            ).with_fix(format!("aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port 2049 --source-group {}", target_groups.first().unwrap_or(&"<mount target group>"), groups.first().unwrap_or(&"<task group>"))));
+            findings.push(
+                check
+                    .fail(
+                        format!(
+                            "The security groups of mount target {} ({}) of {} allow no TCP \
+                             2049 from the task: the volume cannot mount.",
+                            target.id,
+                            target_groups.join(", "),
+                            system.file_system_id
+                        ),
+                        &resources,
+                    )
+                    .with_fix(format!(
+                        "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp \
+                         --port 2049 --source-group {}",
+                        target_groups.first().unwrap_or(&"<mount target group>"),
+                        groups.first().unwrap_or(&"<task group>")
+                    )),
+            );
         } else if egress == Coverage::None {
             findings.push(check.fail(
-                format!("The task's security groups ({}) allow no TCP 2049 out to mount target {} of {}: the volume cannot mount.", groups.join(", "), target.id, system.file_system_id),
+                format!(
+                    "The task's security groups ({}) allow no TCP 2049 out to mount target {} \
+                     of {}: the volume cannot mount.",
+                    groups.join(", "),
+                    target.id,
+                    system.file_system_id
+                ),
                 &resources,
             ));
         } else {

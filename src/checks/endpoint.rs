@@ -16,7 +16,9 @@ pub const MISSING: Check = Check {
     category: Category::VpcEndpoint,
     severity: Severity::Critical,
     scope: Scope::Vpc,
-    remediation: "Create the missing interface endpoint in the task's VPC, in the task's subnets, with private DNS on and a security group that allows TCP 443 from the task (for S3, a gateway endpoint on the task subnet's route table).",
+    remediation: "Create the missing interface endpoint in the task's VPC, in the task's \
+                  subnets, with private DNS on and a security group that allows TCP 443 from \
+                  the task (for S3, a gateway endpoint on the task subnet's route table).",
     docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
     run: missing,
 };
@@ -40,7 +42,9 @@ pub const PRIVATE_DNS: Check = Check {
     category: Category::VpcEndpoint,
     severity: Severity::High,
     scope: Scope::Vpc,
-    remediation: "Turn on private DNS for the endpoint (aws ec2 modify-vpc-endpoint --vpc-endpoint-id ID --private-dns-enabled), so the service's public name resolves to the endpoint.",
+    remediation: "Turn on private DNS for the endpoint (aws ec2 modify-vpc-endpoint \
+                  --vpc-endpoint-id ID --private-dns-enabled), so the service's public name \
+                  resolves to the endpoint.",
     docs: "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-private-dns",
     run: private_dns,
 };
@@ -100,17 +104,31 @@ fn missing(check: &Check, cx: &Context) -> Vec<Finding> {
         .unwrap_or_else(|| "<endpoint security group>".into());
     internet_needs(cx)
         .into_iter()
-        .filter(|(need, why)| *why == InternetWhy::NoEndpoint && matches!(need.destination, Destination::Aws { .. }))
+        .filter(|(need, why)| {
+            *why == InternetWhy::NoEndpoint && matches!(need.destination, Destination::Aws { .. })
+        })
         .map(|(need, _)| {
             let service = need.destination.endpoint_service_name().unwrap_or_default();
             let fix = if service.ends_with(".s3") {
-                format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name {service} --route-table-ids {table}")
+                format!(
+                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway \
+                     --service-name {service} --route-table-ids {table}"
+                )
             } else {
-                format!("aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface --service-name {service} --subnet-ids {subnet} --security-group-ids {groups} --private-dns-enabled")
+                format!(
+                    "aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Interface \
+                     --service-name {service} --subnet-ids {subnet} --security-group-ids \
+                     {groups} --private-dns-enabled"
+                )
             };
             check
                 .fail(
-                    format!("VPC {vpc} reaches AWS through endpoints but has none for {service}, and the task subnet has no usable internet path: the task cannot reach it ({}).", need.reasons.join(", ")),
+                    format!(
+                        "VPC {vpc} reaches AWS through endpoints but has none for {service}, \
+                         and the task subnet has no usable internet path: the task cannot reach \
+                         it ({}).",
+                        need.reasons.join(", ")
+                    ),
                     &[vpc, subnet],
                 )
                 .with_fix(fix)
@@ -163,18 +181,40 @@ fn private_dns(check: &Check, cx: &Context) -> Vec<Finding> {
         .filter(|(_, why)| *why == InternetWhy::PrivateDnsOff)
         .filter_map(|(need, _)| {
             let name = need.destination.endpoint_service_name()?;
-            let endpoint = facts.network.vpc_endpoints.iter().find(|e| e.service_name == name)?;
-            let fix = format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled", endpoint.id);
+            let endpoint = facts
+                .network
+                .vpc_endpoints
+                .iter()
+                .find(|e| e.service_name == name)?;
+            let fix = format!(
+                "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled",
+                endpoint.id
+            );
             Some(if usable == Some(true) {
-                check.warn(
-                    format!("Endpoint {} for {name} has private DNS off, so the task's calls to {name} resolve to public addresses and leave through the subnet's internet path instead of the endpoint.", endpoint.id),
-                    &[endpoint.id.as_str()],
-                ).with_fix(fix)
+                check
+                    .warn(
+                        format!(
+                            "Endpoint {} for {name} has private DNS off, so the task's calls to \
+                             {name} resolve to public addresses and leave through the subnet's \
+                             internet path instead of the endpoint.",
+                            endpoint.id
+                        ),
+                        &[endpoint.id.as_str()],
+                    )
+                    .with_fix(fix)
             } else {
-                check.fail(
-                    format!("Endpoint {} for {name} has private DNS off, so the service's name resolves to public addresses, which the task subnet cannot reach: the task cannot reach {name} ({}).", endpoint.id, need.reasons.join(", ")),
-                    &[endpoint.id.as_str()],
-                ).with_fix(fix)
+                check
+                    .fail(
+                        format!(
+                            "Endpoint {} for {name} has private DNS off, so the service's name \
+                             resolves to public addresses, which the task subnet cannot reach: \
+                             the task cannot reach {name} ({}).",
+                            endpoint.id,
+                            need.reasons.join(", ")
+                        ),
+                        &[endpoint.id.as_str()],
+                    )
+                    .with_fix(fix)
             })
         })
         .collect()
@@ -232,19 +272,56 @@ fn security_group(check: &Check, cx: &Context) -> Vec<Finding> {
         resources.extend(endpoint_groups.iter().copied());
         let group_list = endpoint_groups.join(", ");
         findings.push(match best {
-            Coverage::Full => check.pass(format!("Endpoint {} ({destination}) lets the task in on TCP 443 through its security groups ({group_list}).", endpoint.id), &resources),
-            _ if groups.is_empty() && subnet_cidr.is_none() => check.skipped(format!("Skipped: the task's security groups and subnet are unknown, so whether endpoint {} lets it in cannot be told.", endpoint.id)),
-            Coverage::Partial => check.warn(format!("The security groups of endpoint {} ({destination}: {group_list}) allow TCP 443 from only part of the task subnet.", endpoint.id), &resources),
+            Coverage::Full => check.pass(
+                format!(
+                    "Endpoint {} ({destination}) lets the task in on TCP 443 through its \
+                     security groups ({group_list}).",
+                    endpoint.id
+                ),
+                &resources,
+            ),
+            _ if groups.is_empty() && subnet_cidr.is_none() => check.skipped(format!(
+                "Skipped: the task's security groups and subnet are unknown, so whether \
+                 endpoint {} lets it in cannot be told.",
+                endpoint.id
+            )),
+            Coverage::Partial => check.warn(
+                format!(
+                    "The security groups of endpoint {} ({destination}: {group_list}) allow TCP \
+                     443 from only part of the task subnet.",
+                    endpoint.id
+                ),
+                &resources,
+            ),
             Coverage::None => {
                 let fix = match (endpoint_groups.first(), groups.first(), subnet_cidr) {
-                    (Some(endpoint_group), Some(task_group), _) => format!("aws ec2 authorize-security-group-ingress --group-id {endpoint_group} --protocol tcp --port 443 --source-group {task_group}"),
-                    (Some(endpoint_group), None, Some(cidr)) => format!("aws ec2 authorize-security-group-ingress --group-id {endpoint_group} --protocol tcp --port 443 --cidr {cidr}"),
+                    (Some(endpoint_group), Some(task_group), _) => format!(
+                        "aws ec2 authorize-security-group-ingress --group-id {endpoint_group} \
+                         --protocol tcp --port 443 --source-group {task_group}"
+                    ),
+                    (Some(endpoint_group), None, Some(cidr)) => format!(
+                        "aws ec2 authorize-security-group-ingress --group-id {endpoint_group} \
+                         --protocol tcp --port 443 --cidr {cidr}"
+                    ),
                     _ => SECURITY_GROUP.remediation.to_string(),
                 };
-                check.fail(
-                    format!("The security groups of endpoint {} ({destination}: {group_list}) allow no TCP 443 from the task (groups {}, subnet {}): the task cannot reach {destination}.", endpoint.id, if groups.is_empty() { "unknown".to_string() } else { groups.join(", ") }, subnet_cidr.map_or("unknown".to_string(), |c| c.to_string())),
-                    &resources,
-                ).with_fix(fix)
+                check
+                    .fail(
+                        format!(
+                            "The security groups of endpoint {} ({destination}: {group_list}) \
+                             allow no TCP 443 from the task (groups {}, subnet {}): the task \
+                             cannot reach {destination}.",
+                            endpoint.id,
+                            if groups.is_empty() {
+                                "unknown".to_string()
+                            } else {
+                                groups.join(", ")
+                            },
+                            subnet_cidr.map_or("unknown".to_string(), |c| c.to_string())
+                        ),
+                        &resources,
+                    )
+                    .with_fix(fix)
             }
         });
     }
@@ -275,9 +352,30 @@ fn policy(check: &Check, cx: &Context) -> Vec<Finding> {
             };
             match evaluate(&[("the endpoint policy", document)], &request) {
                 Evaluation::Allowed => {}
-                Evaluation::ExplicitDeny(statement) => findings.push(check.fail(format!("The policy of endpoint {} explicitly denies {action} ({statement}): the task's call through it fails.", endpoint.id), &resources)),
-                Evaluation::NotAllowed => findings.push(check.fail(format!("The policy of endpoint {} allows no {action}: the task's call through it is denied.", endpoint.id), &resources)),
-                Evaluation::Unknown(why) => findings.push(check.warn(format!("Whether the policy of endpoint {} allows {action} cannot be told: {why}.", endpoint.id), &resources)),
+                Evaluation::ExplicitDeny(statement) => findings.push(check.fail(
+                    format!(
+                        "The policy of endpoint {} explicitly denies {action} ({statement}): \
+                         the task's call through it fails.",
+                        endpoint.id
+                    ),
+                    &resources,
+                )),
+                Evaluation::NotAllowed => findings.push(check.fail(
+                    format!(
+                        "The policy of endpoint {} allows no {action}: the task's call through \
+                         it is denied.",
+                        endpoint.id
+                    ),
+                    &resources,
+                )),
+                Evaluation::Unknown(why) => findings.push(check.warn(
+                    format!(
+                        "Whether the policy of endpoint {} allows {action} cannot be told: \
+                         {why}.",
+                        endpoint.id
+                    ),
+                    &resources,
+                )),
             }
         }
     }
@@ -341,7 +439,10 @@ mod tests {
             answer(policy, "ecr:GetAuthorizationToken"),
             Evaluation::NotAllowed
         );
-        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}}}]}"#;
+        let policy = concat!(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","#,
+            r#""Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}}}]}"#
+        );
         assert!(matches!(
             answer(policy, "ssm:GetParameters"),
             Evaluation::Unknown(_)

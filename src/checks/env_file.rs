@@ -25,7 +25,14 @@ fn object(check: &Check, cx: &Context) -> Vec<Finding> {
     for c in &definition.containers {
         for arn in &c.environment_files {
             let Some((bucket, key)) = bucket_and_key(arn) else {
-                findings.push(check.fail(format!("Environment file {arn} of container {} is not an S3 object ARN (arn:aws:s3:::BUCKET/KEY).", c.name), &[arn.as_str()]));
+                findings.push(check.fail(
+                    format!(
+                        "Environment file {arn} of container {} is not an S3 object ARN \
+                         (arn:aws:s3:::BUCKET/KEY).",
+                        c.name
+                    ),
+                    &[arn.as_str()],
+                ));
                 continue;
             };
             let Some(lookup) = facts.references.env_files.iter().find(|f| &f.arn == arn) else {
@@ -33,9 +40,26 @@ fn object(check: &Check, cx: &Context) -> Vec<Finding> {
                 continue;
             };
             findings.push(match &lookup.lookup {
-                Lookup::Found => check.pass(format!("Environment file {arn} of container {} exists.", c.name), &[arn.as_str()]),
-                Lookup::NotFound => check.fail(format!("Environment file {arn} of container {} does not exist: no object {key} in bucket {bucket}.", c.name), &[arn.as_str()]).with_fix(format!("aws s3 cp ./{} s3://{bucket}/{key}", key.rsplit('/').next().unwrap_or(key))),
-                Lookup::Failed(reason) => check.skipped(format!("Skipped: the doctor could not look for {arn} ({reason}).")),
+                Lookup::Found => check.pass(
+                    format!("Environment file {arn} of container {} exists.", c.name),
+                    &[arn.as_str()],
+                ),
+                Lookup::NotFound => check
+                    .fail(
+                        format!(
+                            "Environment file {arn} of container {} does not exist: no object \
+                             {key} in bucket {bucket}.",
+                            c.name
+                        ),
+                        &[arn.as_str()],
+                    )
+                    .with_fix(format!(
+                        "aws s3 cp ./{} s3://{bucket}/{key}",
+                        key.rsplit('/').next().unwrap_or(key)
+                    )),
+                Lookup::Failed(reason) => check.skipped(format!(
+                    "Skipped: the doctor could not look for {arn} ({reason})."
+                )),
             });
         }
     }

@@ -14,7 +14,9 @@ pub const EXECUTION_ROLE: Check = Check {
     category: Category::IamRole,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Set executionRoleArn in the task definition to a role that exists and carries AmazonECSTaskExecutionRolePolicy (plus access to the task's secrets), and register a new revision.",
+    remediation: "Set executionRoleArn in the task definition to a role that exists and carries \
+                  AmazonECSTaskExecutionRolePolicy (plus access to the task's secrets), and \
+                  register a new revision.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     run: execution_role,
 };
@@ -26,7 +28,10 @@ pub const TRUST_POLICY: Check = Check {
     category: Category::IamRole,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Let the service principal ecs-tasks.amazonaws.com call sts:AssumeRole in the role's trust policy (aws iam update-assume-role-policy), with any aws:SourceAccount / aws:SourceArn condition matching the task's account and ARNs.",
+    remediation: "Let the service principal ecs-tasks.amazonaws.com call sts:AssumeRole in the \
+                  role's trust policy (aws iam update-assume-role-policy), with any \
+                  aws:SourceAccount / aws:SourceArn condition matching the task's account and \
+                  ARNs.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html#create-task-execution-role",
     run: trust_policy,
 };
@@ -60,20 +65,51 @@ fn execution_role(check: &Check, cx: &Context) -> Vec<Finding> {
         if reasons.is_empty() {
             return vec![check.pass("The task needs no execution role: no private ECR image, awslogs, secrets or environment files.", &[])];
         }
-        return vec![check.fail(
-            format!("Task definition {} has no execution role, but the task needs one: {}.", definition.arn, reasons.join("; ")),
-            &[definition.arn.as_str()],
-        ).with_fix(format!("Register a new revision of {} with executionRoleArn set to a role trusted by ecs-tasks.amazonaws.com with AmazonECSTaskExecutionRolePolicy attached.", definition.family))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "Task definition {} has no execution role, but the task needs one: {}.",
+                        definition.arn,
+                        reasons.join("; ")
+                    ),
+                    &[definition.arn.as_str()],
+                )
+                .with_fix(format!(
+                    "Register a new revision of {} with executionRoleArn set to a role trusted \
+                     by ecs-tasks.amazonaws.com with AmazonECSTaskExecutionRolePolicy attached.",
+                    definition.family
+                )),
+        ];
     };
     if let Some(gap) = facts.gap(Read::GetRole) {
         return vec![check.skipped_for(gap)];
     }
     match &facts.identity.execution_role {
-        Some(RoleLookup::Missing { .. }) => vec![check.fail(
-            format!("The execution role {arn} of task definition {} does not exist.", definition.arn),
-            &[arn, definition.arn.as_str()],
-        ).with_fix(format!("Create the role (aws iam create-role --role-name {} --assume-role-policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}' and attach AmazonECSTaskExecutionRolePolicy), or point the task definition at an existing one.", crate::arn::arn_resource_name(arn)))],
-        Some(RoleLookup::Found(role)) => vec![check.pass(format!("Execution role {} exists.", role.arn), &[role.arn.as_str()])],
+        Some(RoleLookup::Missing { .. }) => vec![
+            check
+                .fail(
+                    format!(
+                        "The execution role {arn} of task definition {} does not exist.",
+                        definition.arn
+                    ),
+                    &[arn, definition.arn.as_str()],
+                )
+                .with_fix(format!(
+                    "Create the role (aws iam create-role --role-name {} \
+                     --assume-role-policy-document \
+                     '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\
+                     \"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\
+                     \"Action\":\"sts:AssumeRole\"}}]}}' and attach \
+                     AmazonECSTaskExecutionRolePolicy), or point the task definition at an \
+                     existing one.",
+                    crate::arn::arn_resource_name(arn)
+                )),
+        ],
+        Some(RoleLookup::Found(role)) => vec![check.pass(
+            format!("Execution role {} exists.", role.arn),
+            &[role.arn.as_str()],
+        )],
         None => vec![check.skipped("Skipped: the execution role was not read.")],
     }
 }
@@ -154,13 +190,43 @@ fn trust_policy(check: &Check, cx: &Context) -> Vec<Finding> {
         }
     }
     let fix = format!(
-        "aws iam update-assume-role-policy --role-name {} --policy-document '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\",\"Condition\":{{\"StringEquals\":{{\"aws:SourceAccount\":\"{}\"}}}}}}]}}'",
+        "aws iam update-assume-role-policy --role-name {} --policy-document \
+         '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\
+         \"Principal\":{{\"Service\":\"ecs-tasks.amazonaws.com\"}},\
+         \"Action\":\"sts:AssumeRole\",\
+         \"Condition\":{{\"StringEquals\":{{\"aws:SourceAccount\":\"{}\"}}}}}}]}}'",
         role.name, facts.task.account
     );
     match problem {
-        Some(why) if why.contains("cannot be evaluated") => vec![check.warn(format!("The trust policy of {arn} lets ecs-tasks.amazonaws.com assume it only when {why}."), &[arn])],
-        Some(why) => vec![check.fail(format!("The trust policy of {arn} names ecs-tasks.amazonaws.com, but {why}: ECS cannot assume the role for this task."), &[arn]).with_fix(fix)],
-        None => vec![check.fail(format!("The trust policy of {arn} does not let ecs-tasks.amazonaws.com call sts:AssumeRole: ECS cannot use it as the task's execution role."), &[arn]).with_fix(fix)],
+        Some(why) if why.contains("cannot be evaluated") => vec![check.warn(
+            format!(
+                "The trust policy of {arn} lets ecs-tasks.amazonaws.com assume it only when \
+                 {why}."
+            ),
+            &[arn],
+        )],
+        Some(why) => vec![
+            check
+                .fail(
+                    format!(
+                        "The trust policy of {arn} names ecs-tasks.amazonaws.com, but {why}: \
+                         ECS cannot assume the role for this task."
+                    ),
+                    &[arn],
+                )
+                .with_fix(fix),
+        ],
+        None => vec![
+            check
+                .fail(
+                    format!(
+                        "The trust policy of {arn} does not let ecs-tasks.amazonaws.com call \
+                         sts:AssumeRole: ECS cannot use it as the task's execution role."
+                    ),
+                    &[arn],
+                )
+                .with_fix(fix),
+        ],
     }
 }
 

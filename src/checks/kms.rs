@@ -12,7 +12,8 @@ pub const KEY: Check = Check {
     category: Category::Kms,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion), and let the execution role decrypt in the key policy.",
+    remediation: "Enable the key (aws kms enable-key) or cancel its deletion (aws kms \
+                  cancel-key-deletion), and let the execution role decrypt in the key policy.",
     docs: "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
     run: key,
 };
@@ -33,25 +34,87 @@ fn key(check: &Check, cx: &Context) -> Vec<Finding> {
     for key in &facts.references.kms_keys {
         let id = key.arn.as_deref().unwrap_or(&key.reference);
         match &key.lookup {
-            Lookup::Failed(reason) => findings.push(check.skipped(format!("Skipped: the doctor could not describe KMS key {} ({reason}).", key.reference))),
-            Lookup::NotFound => findings.push(check.fail(format!("KMS key {}, which encrypts one of the task's secrets or parameters, does not exist in {}.", key.reference, key.region), &[key.reference.as_str()])),
+            Lookup::Failed(reason) => findings.push(check.skipped(format!(
+                "Skipped: the doctor could not describe KMS key {} ({reason}).",
+                key.reference
+            ))),
+            Lookup::NotFound => findings.push(check.fail(
+                format!(
+                    "KMS key {}, which encrypts one of the task's secrets or parameters, does \
+                     not exist in {}.",
+                    key.reference, key.region
+                ),
+                &[key.reference.as_str()],
+            )),
             Lookup::Found => {
                 let state = key.state.as_deref().unwrap_or("unknown");
                 if state != "Enabled" {
-                    let fix = if state == "PendingDeletion" { format!("aws kms cancel-key-deletion --key-id {id} && aws kms enable-key --key-id {id}") } else { format!("aws kms enable-key --key-id {id}") };
-                    findings.push(check.fail(format!("KMS key {id} is {state}: nothing encrypted with it can be decrypted, so the task cannot read its secret."), &[id]).with_fix(fix));
+                    let fix = if state == "PendingDeletion" {
+                        format!(
+                            "aws kms cancel-key-deletion --key-id {id} && aws kms enable-key \
+                             --key-id {id}"
+                        )
+                    } else {
+                        format!("aws kms enable-key --key-id {id}")
+                    };
+                    findings.push(
+                        check
+                            .fail(
+                                format!(
+                                    "KMS key {id} is {state}: nothing encrypted with it can be \
+                                     decrypted, so the task cannot read its secret."
+                                ),
+                                &[id],
+                            )
+                            .with_fix(fix),
+                    );
                     continue;
                 }
                 let Some(policy) = key.policy.as_deref() else {
                     findings.push(check.pass(format!("KMS key {id} is enabled."), &[id]));
                     continue;
                 };
-                let request = Request { action: "kms:Decrypt", resource: "*", principals: Some(&principals) };
+                let request = Request {
+                    action: "kms:Decrypt",
+                    resource: "*",
+                    principals: Some(&principals),
+                };
                 match evaluate(&[("the key policy", policy)], &request) {
-                    Evaluation::Allowed => findings.push(check.pass(format!("KMS key {id} is enabled and its key policy lets the account or the execution role decrypt."), &[id])),
-                    Evaluation::ExplicitDeny(at) => findings.push(check.fail(format!("The key policy of KMS key {id} denies kms:Decrypt ({at})."), &[id])),
-                    Evaluation::NotAllowed => findings.push(check.fail(format!("The key policy of KMS key {id} lets neither account {account} nor the execution role decrypt, so no IAM policy can grant it."), &[id]).with_fix(format!("Add a statement to the key policy allowing kms:Decrypt to {} (aws kms put-key-policy --key-id {id} --policy-name default ...).", role.as_deref().unwrap_or("the execution role")))),
-                    Evaluation::Unknown(why) => findings.push(check.warn(format!("Whether the key policy of KMS key {id} lets the execution role decrypt cannot be told: {why}."), &[id])),
+                    Evaluation::Allowed => findings.push(check.pass(
+                        format!(
+                            "KMS key {id} is enabled and its key policy lets the account or the \
+                             execution role decrypt."
+                        ),
+                        &[id],
+                    )),
+                    Evaluation::ExplicitDeny(at) => findings.push(check.fail(
+                        format!("The key policy of KMS key {id} denies kms:Decrypt ({at})."),
+                        &[id],
+                    )),
+                    Evaluation::NotAllowed => findings.push(
+                        check
+                            .fail(
+                                format!(
+                                    "The key policy of KMS key {id} lets neither account \
+                                     {account} nor the execution role decrypt, so no IAM policy \
+                                     can grant it."
+                                ),
+                                &[id],
+                            )
+                            .with_fix(format!(
+                                "Add a statement to the key policy allowing kms:Decrypt to {} \
+                                 (aws kms put-key-policy --key-id {id} --policy-name default \
+                                 ...).",
+                                role.as_deref().unwrap_or("the execution role")
+                            )),
+                    ),
+                    Evaluation::Unknown(why) => findings.push(check.warn(
+                        format!(
+                            "Whether the key policy of KMS key {id} lets the execution role \
+                             decrypt cannot be told: {why}."
+                        ),
+                        &[id],
+                    )),
                 }
             }
         }

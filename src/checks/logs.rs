@@ -36,7 +36,22 @@ fn log_group(check: &Check, cx: &Context) -> Vec<Finding> {
             continue;
         };
         let Some(region) = options.get("awslogs-region") else {
-            findings.push(check.fail(format!("Container {} uses awslogs without awslogs-region: the driver cannot start.", c.name), &[group.as_str()]).with_fix(format!("Set awslogs-region (e.g. {}) in the container's logConfiguration.options.", facts.task.region)));
+            findings.push(
+                check
+                    .fail(
+                        format!(
+                            "Container {} uses awslogs without awslogs-region: the driver \
+                             cannot start.",
+                            c.name
+                        ),
+                        &[group.as_str()],
+                    )
+                    .with_fix(format!(
+                        "Set awslogs-region (e.g. {}) in the container's \
+                         logConfiguration.options.",
+                        facts.task.region
+                    )),
+            );
             continue;
         };
         let create = options
@@ -52,13 +67,37 @@ fn log_group(check: &Check, cx: &Context) -> Vec<Finding> {
             continue;
         };
         findings.push(match (&lookup.lookup, create) {
-            (Lookup::Found, _) => check.pass(format!("Log group {group} of container {} exists in {region}.", c.name), &[group.as_str()]),
-            (Lookup::NotFound, true) => check.pass(format!("Log group {group} of container {} does not exist in {region} yet; awslogs-create-group lets the task create it (iam.permissions checks logs:CreateLogGroup).", c.name), &[group.as_str()]),
-            (Lookup::NotFound, false) => check.fail(
-                format!("Log group {group} of container {} does not exist in {region}, and awslogs-create-group is not set: the log driver cannot start.", c.name),
+            (Lookup::Found, _) => check.pass(
+                format!(
+                    "Log group {group} of container {} exists in {region}.",
+                    c.name
+                ),
                 &[group.as_str()],
-            ).with_fix(format!("aws logs create-log-group --log-group-name {group} --region {region}")),
-            (Lookup::Failed(reason), _) => check.skipped(format!("Skipped: the doctor could not describe log group {group} in {region} ({reason}).")),
+            ),
+            (Lookup::NotFound, true) => check.pass(
+                format!(
+                    "Log group {group} of container {} does not exist in {region} yet; \
+                     awslogs-create-group lets the task create it (iam.permissions checks \
+                     logs:CreateLogGroup).",
+                    c.name
+                ),
+                &[group.as_str()],
+            ),
+            (Lookup::NotFound, false) => check
+                .fail(
+                    format!(
+                        "Log group {group} of container {} does not exist in {region}, and \
+                         awslogs-create-group is not set: the log driver cannot start.",
+                        c.name
+                    ),
+                    &[group.as_str()],
+                )
+                .with_fix(format!(
+                    "aws logs create-log-group --log-group-name {group} --region {region}"
+                )),
+            (Lookup::Failed(reason), _) => check.skipped(format!(
+                "Skipped: the doctor could not describe log group {group} in {region} ({reason})."
+            )),
         });
     }
     findings

@@ -14,7 +14,9 @@ pub const TASK_SUBNET: Check = Check {
     category: Category::Nacl,
     severity: Severity::Critical,
     scope: Scope::Vpc,
-    remediation: "Add allow entries to the task subnet's network ACL: outbound TCP 443 to the destination, inbound TCP 1024-65535 from it, numbered below any deny that matches.",
+    remediation: "Add allow entries to the task subnet's network ACL: outbound TCP 443 to the \
+                  destination, inbound TCP 1024-65535 from it, numbered below any deny that \
+                  matches.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
     run: task_subnet,
 };
@@ -147,7 +149,7 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
     };
     let mut findings = Vec::new();
     for (need, path) in &cx.plan {
-        for peer in destination_cidrs(facts, &path, subnet) {
+        for peer in destination_cidrs(facts, path, subnet) {
             let out = decide(acl, true, (443, 443), peer);
             let back = decide(acl, false, EPHEMERAL, peer);
             if blocked(out) || blocked(back) {
@@ -163,12 +165,16 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                 }
                 let fix = if blocked(out) {
                     format!(
-                        "aws ec2 create-network-acl-entry --network-acl-id {} --egress --rule-number <below the deny> --protocol tcp --port-range From=443,To=443 --cidr-block {peer} --rule-action allow",
+                        "aws ec2 create-network-acl-entry --network-acl-id {} --egress \
+                         --rule-number <below the deny> --protocol tcp --port-range \
+                         From=443,To=443 --cidr-block {peer} --rule-action allow",
                         acl.id
                     )
                 } else {
                     format!(
-                        "aws ec2 create-network-acl-entry --network-acl-id {} --ingress --rule-number <below the deny> --protocol tcp --port-range From=1024,To=65535 --cidr-block {peer} --rule-action allow",
+                        "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
+                         --rule-number <below the deny> --protocol tcp --port-range \
+                         From=1024,To=65535 --cidr-block {peer} --rule-action allow",
                         acl.id
                     )
                 };
@@ -176,7 +182,14 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                     check
                         .finding(
                             status(&[out, back]),
-                            format!("Network ACL {} of the task subnet {subnet}: {}, so the task cannot reach {} ({}).", acl.id, problems.join("; "), need.destination, need.reasons.join(", ")),
+                            format!(
+                                "Network ACL {} of the task subnet {subnet}: {}, so the task \
+                                 cannot reach {} ({}).",
+                                acl.id,
+                                problems.join("; "),
+                                need.destination,
+                                need.reasons.join(", ")
+                            ),
                             &[acl.id.as_str(), subnet],
                         )
                         .with_fix(fix),
@@ -234,20 +247,37 @@ fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                         describe(replies)
                     ));
                 }
-                findings.push(check.finding(
-                    status(&[inbound, replies]),
-                    format!("Network ACL {} of subnet {subnet}, where endpoint {} for {} sits: {}.", acl.id, endpoint.id, need.destination, problems.join("; ")),
-                    &[acl.id.as_str(), subnet.as_str(), endpoint.id.as_str()],
-                ).with_fix(format!(
-                    "aws ec2 create-network-acl-entry --network-acl-id {} --ingress --rule-number <below the deny> --protocol tcp --port-range From=443,To=443 --cidr-block {task_cidr} --rule-action allow  (and --egress 1024-65535 to {task_cidr})",
-                    acl.id
-                )));
+                findings.push(
+                    check
+                        .finding(
+                            status(&[inbound, replies]),
+                            format!(
+                                "Network ACL {} of subnet {subnet}, where endpoint {} for {} \
+                                 sits: {}.",
+                                acl.id,
+                                endpoint.id,
+                                need.destination,
+                                problems.join("; ")
+                            ),
+                            &[acl.id.as_str(), subnet.as_str(), endpoint.id.as_str()],
+                        )
+                        .with_fix(format!(
+                            "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
+                             --rule-number <below the deny> --protocol tcp --port-range \
+                             From=443,To=443 --cidr-block {task_cidr} --rule-action allow  (and \
+                             --egress 1024-65535 to {task_cidr})",
+                            acl.id
+                        )),
+                );
             }
         }
     }
     if findings.is_empty() && !seen.is_empty() {
         findings.push(check.pass(
-            format!("The network ACLs of the endpoint subnets allow HTTPS in from the task subnet {task_cidr} and the replies out."),
+            format!(
+                "The network ACLs of the endpoint subnets allow HTTPS in from the task subnet \
+                 {task_cidr} and the replies out."
+            ),
             &[],
         ));
     }

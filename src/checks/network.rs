@@ -16,7 +16,10 @@ pub const DEFAULT_ROUTE: Check = Check {
     category: Category::NetworkRoute,
     severity: Severity::Critical,
     scope: Scope::Vpc,
-    remediation: "Add a default route (0.0.0.0/0) to the task subnet's route table: to a NAT gateway in a public subnet for private subnets, or to an internet gateway for public subnets with assignPublicIp=ENABLED. Alternatively give the task VPC endpoints for every service it needs.",
+    remediation: "Add a default route (0.0.0.0/0) to the task subnet's route table: to a NAT \
+                  gateway in a public subnet for private subnets, or to an internet gateway for \
+                  public subnets with assignPublicIp=ENABLED. Alternatively give the task VPC \
+                  endpoints for every service it needs.",
     docs: ROUTE_DOCS,
     run: default_route,
 };
@@ -28,7 +31,9 @@ pub const PUBLIC_IP: Check = Check {
     category: Category::PublicIp,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Set assignPublicIp=ENABLED in the service's (or RunTask's) awsvpcConfiguration, or run the task in a private subnet whose default route is a NAT gateway.",
+    remediation: "Set assignPublicIp=ENABLED in the service's (or RunTask's) \
+                  awsvpcConfiguration, or run the task in a private subnet whose default route \
+                  is a NAT gateway.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html#fargate-task-networking-considerations",
     run: public_ip,
 };
@@ -40,7 +45,8 @@ pub const NAT_GATEWAY: Check = Check {
     category: Category::NetworkRoute,
     severity: Severity::Critical,
     scope: Scope::Vpc,
-    remediation: "Point the task subnet's default route at an available public NAT gateway that sits in a subnet whose own default route is an internet gateway.",
+    remediation: "Point the task subnet's default route at an available public NAT gateway that \
+                  sits in a subnet whose own default route is an internet gateway.",
     docs: "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html",
     run: nat_gateway,
 };
@@ -150,7 +156,12 @@ fn default_route(check: &Check, cx: &Context) -> Vec<Finding> {
             .map(|(need, _)| need.destination.to_string())
             .collect();
         return vec![check.pass(
-            format!("Task {} reaches every service it needs through VPC endpoints ({}), so the subnet's default route is not on its path.", facts.task.id(), served.join(", ")),
+            format!(
+                "Task {} reaches every service it needs through VPC endpoints ({}), so the \
+                 subnet's default route is not on its path.",
+                facts.task.id(),
+                served.join(", ")
+            ),
             &[],
         )];
     }
@@ -163,7 +174,11 @@ fn default_route(check: &Check, cx: &Context) -> Vec<Finding> {
             });
         if endpoints_only && paths::endpoints_are_the_design(&cx.plan) {
             finding.status = Status::Info;
-            finding.detail.push_str(" This VPC reaches AWS through VPC endpoints, so the endpoints it lacks or cannot resolve (endpoint.missing, endpoint.private-dns) are the fault, not the route.");
+            finding.detail.push_str(
+                " This VPC reaches AWS through VPC endpoints, so the endpoints it lacks or \
+                 cannot resolve (endpoint.missing, endpoint.private-dns) are the fault, not the \
+                 route.",
+            );
         } else if !needs.is_empty() {
             finding.detail.push_str(&format!(
                 " The task needs the internet for: {}.",
@@ -246,25 +261,39 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let uses = association(table, subnet);
     let rtb = table.id.as_str();
     let Some(route) = table.default_route() else {
-        return vec![check
-            .fail(
-                format!("Subnet {subnet} uses {uses} {rtb}, which has no default route (0.0.0.0/0): the task cannot reach the internet or any AWS service outside the VPC."),
-                &[subnet, rtb],
-            )
-            .with_fix(format!(
-                "aws ec2 create-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <NAT gateway in a public subnet>  (or add VPC endpoints for every service the task needs)"
-            ))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "Subnet {subnet} uses {uses} {rtb}, which has no default route \
+                         (0.0.0.0/0): the task cannot reach the internet or any AWS service \
+                         outside the VPC."
+                    ),
+                    &[subnet, rtb],
+                )
+                .with_fix(format!(
+                    "aws ec2 create-route --route-table-id {rtb} --destination-cidr-block \
+                     0.0.0.0/0 --nat-gateway-id <NAT gateway in a public subnet>  (or add VPC \
+                     endpoints for every service the task needs)"
+                )),
+        ];
     };
     let target = route.target.id().unwrap_or("an unknown target");
     if route.is_blackhole() {
-        return vec![check
-            .fail(
-                format!("The default route of {rtb} (used by subnet {subnet}) points to {target}, which no longer exists: the route is a blackhole."),
-                &[subnet, rtb, target],
-            )
-            .with_fix(format!(
-                "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
-            ))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "The default route of {rtb} (used by subnet {subnet}) points to \
+                         {target}, which no longer exists: the route is a blackhole."
+                    ),
+                    &[subnet, rtb, target],
+                )
+                .with_fix(format!(
+                    "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block \
+                     0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
+                )),
+        ];
     }
     let finding = match &route.target {
         RouteTarget::InternetGateway(igw) => {
@@ -273,7 +302,11 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
             {
                 check
                     .fail(
-                        format!("The default route of {rtb} (used by subnet {subnet}) points to internet gateway {igw}, which is not attached to the task's VPC: the route is a blackhole."),
+                        format!(
+                            "The default route of {rtb} (used by subnet {subnet}) points to \
+                             internet gateway {igw}, which is not attached to the task's VPC: \
+                             the route is a blackhole."
+                        ),
                         &[subnet, rtb, igw],
                     )
                     .with_fix(format!(
@@ -282,22 +315,33 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
                     ))
             } else {
                 check.pass(
-                    format!("Subnet {subnet} uses {uses} {rtb}, whose default route goes to internet gateway {igw}."),
+                    format!(
+                        "Subnet {subnet} uses {uses} {rtb}, whose default route goes to \
+                         internet gateway {igw}."
+                    ),
                     &[subnet, rtb, igw],
                 )
             }
         }
         RouteTarget::NatGateway(nat) => check.pass(
-            format!("Subnet {subnet} uses {uses} {rtb}, whose default route goes to NAT gateway {nat}."),
+            format!(
+                "Subnet {subnet} uses {uses} {rtb}, whose default route goes to NAT gateway \
+                 {nat}."
+            ),
             &[subnet, rtb, nat],
         ),
         RouteTarget::Local => check.fail(
-            format!("The default route of {rtb} (used by subnet {subnet}) is local: traffic to AWS services never leaves the VPC."),
+            format!(
+                "The default route of {rtb} (used by subnet {subnet}) is local: traffic to AWS \
+                 services never leaves the VPC."
+            ),
             &[subnet, rtb],
         ),
         other => check.warn(
             format!(
-                "Subnet {subnet} uses {uses} {rtb}, whose default route leaves the VPC via {} {target}; the doctor cannot verify the path beyond it (its route tables, firewall rules and NAT).",
+                "Subnet {subnet} uses {uses} {rtb}, whose default route leaves the VPC via {} \
+                 {target}; the doctor cannot verify the path beyond it (its route tables, \
+                 firewall rules and NAT).",
                 target_kind(other)
             ),
             &[subnet, rtb, target],
@@ -350,28 +394,44 @@ fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     resources.extend(eni);
     match facts.task_has_public_ip() {
         Some(true) => vec![check.pass(
-            format!("The task had a public IP, so internet gateway {igw} carries its traffic from subnet {subnet}."),
+            format!(
+                "The task had a public IP, so internet gateway {igw} carries its traffic from \
+                 subnet {subnet}."
+            ),
             &resources,
         )],
         Some(false) => {
             let fix = match (&facts.service, facts.task.service_name()) {
                 (Some(service), Some(name)) => format!(
-                    "aws ecs update-service --cluster {} --service {name} --network-configuration 'awsvpcConfiguration={{subnets=[{}],securityGroups=[{}],assignPublicIp=ENABLED}}'  (or move the service to private subnets with a NAT gateway)",
+                    "aws ecs update-service --cluster {} --service {name} \
+                     --network-configuration 'awsvpcConfiguration={{subnets=[{}],\
+                     securityGroups=[{}],assignPublicIp=ENABLED}}'  (or move the service to \
+                     private subnets with a NAT gateway)",
                     facts.task.cluster_name(),
                     service.subnets.join(","),
                     service.security_groups.join(",")
                 ),
                 _ => PUBLIC_IP.remediation.to_string(),
             };
-            vec![check
-                .fail(
-                    format!("Subnet {subnet} routes to internet gateway {igw}, but the task had no public IP: an internet gateway only carries traffic for public addresses, so the task could not reach any AWS service."),
-                    &resources,
-                )
-                .with_fix(fix)]
+            vec![
+                check
+                    .fail(
+                        format!(
+                            "Subnet {subnet} routes to internet gateway {igw}, but the task had \
+                             no public IP: an internet gateway only carries traffic for public \
+                             addresses, so the task could not reach any AWS service."
+                        ),
+                        &resources,
+                    )
+                    .with_fix(fix),
+            ]
         }
         None => vec![check.warn(
-            format!("Subnet {subnet} routes to internet gateway {igw}; whether the task had a public IP is unknown (it was not started by a service and its ENI is gone). Without one it cannot reach the internet."),
+            format!(
+                "Subnet {subnet} routes to internet gateway {igw}; whether the task had a \
+                 public IP is unknown (it was not started by a service and its ENI is gone). \
+                 Without one it cannot reach the internet."
+            ),
             &resources,
         )],
     }
@@ -389,31 +449,55 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
     let rtb = table.id.as_str();
     let Some(nat) = facts.network.nat_gateway(nat_id) else {
-        return vec![check
-            .fail(
-                format!("Route table {rtb} (used by subnet {subnet}) sends 0.0.0.0/0 to NAT gateway {nat_id}, which does not exist: the route is a blackhole."),
-                &[subnet, rtb, nat_id],
-            )
-            .with_fix(format!("aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "Route table {rtb} (used by subnet {subnet}) sends 0.0.0.0/0 to NAT \
+                         gateway {nat_id}, which does not exist: the route is a blackhole."
+                    ),
+                    &[subnet, rtb, nat_id],
+                )
+                .with_fix(format!(
+                    "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block \
+                     0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
+                )),
+        ];
     };
     let state = nat.state.as_deref().unwrap_or("unknown");
     if state != "available" {
-        return vec![check
-            .fail(
-                format!("NAT gateway {nat_id}, the default route of subnet {subnet}, is {state}, not available: it forwards no traffic."),
-                &[nat_id, rtb, subnet],
-            )
-            .with_fix(format!("Create a new NAT gateway in a public subnet (aws ec2 create-nat-gateway --subnet-id <public subnet> --allocation-id <EIP>) and aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <new NAT>"))];
+        return vec![
+            check
+                .fail(
+                    format!(
+                        "NAT gateway {nat_id}, the default route of subnet {subnet}, is \
+                         {state}, not available: it forwards no traffic."
+                    ),
+                    &[nat_id, rtb, subnet],
+                )
+                .with_fix(format!(
+                    "Create a new NAT gateway in a public subnet (aws ec2 create-nat-gateway \
+                     --subnet-id <public subnet> --allocation-id <EIP>) and aws ec2 \
+                     replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 \
+                     --nat-gateway-id <new NAT>"
+                )),
+        ];
     }
     if nat.connectivity_type.as_deref() == Some("private") {
         return vec![check.fail(
-            format!("NAT gateway {nat_id}, the default route of subnet {subnet}, is a private NAT gateway: it cannot reach the internet or public AWS endpoints."),
+            format!(
+                "NAT gateway {nat_id}, the default route of subnet {subnet}, is a private NAT \
+                 gateway: it cannot reach the internet or public AWS endpoints."
+            ),
             &[nat_id, rtb, subnet],
         )];
     }
     let Some(nat_subnet) = nat.subnet_id.as_deref() else {
         return vec![check.warn(
-            format!("NAT gateway {nat_id} reports no subnet, so its own route to the internet cannot be checked."),
+            format!(
+                "NAT gateway {nat_id} reports no subnet, so its own route to the internet \
+                 cannot be checked."
+            ),
             &[nat_id],
         )];
     };
@@ -422,26 +506,55 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
         .route_table_for(nat_subnet)
         .and_then(|t| Some((t.id.as_str(), t.default_route()?)));
     match nat_route {
-        Some((_, route)) if matches!(route.target, RouteTarget::InternetGateway(_)) && !route.is_blackhole() => {
+        Some((_, route))
+            if matches!(route.target, RouteTarget::InternetGateway(_)) && !route.is_blackhole() =>
+        {
             vec![check.pass(
-                format!("NAT gateway {nat_id} is available and its subnet {nat_subnet} routes to internet gateway {}.", route.target.id().unwrap_or_default()),
+                format!(
+                    "NAT gateway {nat_id} is available and its subnet {nat_subnet} routes to \
+                     internet gateway {}.",
+                    route.target.id().unwrap_or_default()
+                ),
                 &[nat_id, nat_subnet],
             )]
         }
-        Some((nat_rtb, route)) => vec![check
-            .fail(
-                format!("NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table {nat_rtb} sends 0.0.0.0/0 to {} instead of an internet gateway: the NAT has no way out.", route.target.id().unwrap_or("nothing usable")),
-                &[nat_id, nat_subnet, nat_rtb],
-            )
-            .with_fix(format!("aws ec2 replace-route --route-table-id {nat_rtb} --destination-cidr-block 0.0.0.0/0 --gateway-id <the VPC's internet gateway>"))],
-        None => {
-            let nat_rtb = facts.network.route_table_for(nat_subnet).map_or("its route table", |t| t.id.as_str());
-            vec![check
+        Some((nat_rtb, route)) => vec![
+            check
                 .fail(
-                    format!("NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table {nat_rtb} has no default route to an internet gateway: the NAT has no way out."),
+                    format!(
+                        "NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table \
+                         {nat_rtb} sends 0.0.0.0/0 to {} instead of an internet gateway: the \
+                         NAT has no way out.",
+                        route.target.id().unwrap_or("nothing usable")
+                    ),
                     &[nat_id, nat_subnet, nat_rtb],
                 )
-                .with_fix(format!("aws ec2 create-route --route-table-id {nat_rtb} --destination-cidr-block 0.0.0.0/0 --gateway-id <the VPC's internet gateway>"))]
+                .with_fix(format!(
+                    "aws ec2 replace-route --route-table-id {nat_rtb} --destination-cidr-block \
+                     0.0.0.0/0 --gateway-id <the VPC's internet gateway>"
+                )),
+        ],
+        None => {
+            let nat_rtb = facts
+                .network
+                .route_table_for(nat_subnet)
+                .map_or("its route table", |t| t.id.as_str());
+            vec![
+                check
+                    .fail(
+                        format!(
+                            "NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route \
+                             table {nat_rtb} has no default route to an internet gateway: the \
+                             NAT has no way out."
+                        ),
+                        &[nat_id, nat_subnet, nat_rtb],
+                    )
+                    .with_fix(format!(
+                        "aws ec2 create-route --route-table-id {nat_rtb} \
+                         --destination-cidr-block 0.0.0.0/0 --gateway-id \
+                         <the VPC's internet gateway>"
+                    )),
+            ]
         }
     }
 }

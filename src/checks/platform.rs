@@ -21,19 +21,34 @@ fn launch_type(check: &Check, cx: &Context) -> Vec<Finding> {
     if !facts.task.is_fargate() {
         let launch = facts.task.launch_type.as_deref().unwrap_or("EC2");
         return vec![check.info(
-            format!("Task {task} uses the {launch} launch type: the container agent on the instance pulls images, secrets and registry credentials through the instance's own network and IAM role, so the doctor's task-subnet route checks do not apply; check the container instance's subnet and its route instead. Execution-role and reference checks still apply."),
+            format!(
+                "Task {task} uses the {launch} launch type: the container agent on the instance \
+                 pulls images, secrets and registry credentials through the instance's own \
+                 network and IAM role, so the doctor's task-subnet route checks do not apply; \
+                 check the container instance's subnet and its route instead. Execution-role \
+                 and reference checks still apply."
+            ),
             &[task],
         )];
     }
     let version = facts.task.platform_version.as_deref().unwrap_or("LATEST");
     if is_before_1_4(version) {
         return vec![check.info(
-            format!("Task {task} runs on Fargate platform version {version}: before 1.4.0, images and secrets are fetched through a Fargate-managed network interface in the same subnet, so the route checks apply but the task's security groups do not govern that traffic. Platform version 1.4.0 or later moves it onto the task's ENI."),
+            format!(
+                "Task {task} runs on Fargate platform version {version}: before 1.4.0, images \
+                 and secrets are fetched through a Fargate-managed network interface in the \
+                 same subnet, so the route checks apply but the task's security groups do not \
+                 govern that traffic. Platform version 1.4.0 or later moves it onto the task's \
+                 ENI."
+            ),
             &[task],
         )];
     }
     vec![check.info(
-        format!("Task {task} runs on Fargate platform version {version}: image pulls, secrets and log set-up go through the task's own ENI, so every network check applies."),
+        format!(
+            "Task {task} runs on Fargate platform version {version}: image pulls, secrets and \
+             log set-up go through the task's own ENI, so every network check applies."
+        ),
         &[task],
     )]
 }
@@ -54,7 +69,9 @@ pub const TASK_RECORD: Check = Check {
     category: Category::Platform,
     severity: Severity::Low,
     scope: Scope::Task,
-    remediation: "Nothing to fix: ECS forgets stopped tasks about an hour after they stop. Deliver events sooner (check the rule's dead-letter queue and retry policy) to diagnose from the live record.",
+    remediation: "Nothing to fix: ECS forgets stopped tasks about an hour after they stop. \
+                  Deliver events sooner (check the rule's dead-letter queue and retry policy) \
+                  to diagnose from the live record.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_cwe_events.html",
     run: task_record,
 };
@@ -71,7 +88,11 @@ fn task_record(check: &Check, cx: &Context) -> Vec<Finding> {
                     g.reason.clone()
                 });
             vec![check.info(
-                format!("DescribeTasks did not return task {task} ({why}): the doctor diagnosed it from the copy of the task inside the event, which lacks tags and may lack the ENI."),
+                format!(
+                    "DescribeTasks did not return task {task} ({why}): the doctor diagnosed it \
+                     from the copy of the task inside the event, which lacks tags and may lack \
+                     the ENI."
+                ),
                 &[task],
             )]
         }

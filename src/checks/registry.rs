@@ -12,7 +12,10 @@ pub const IMAGE: Check = Check {
     category: Category::Registry,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Push the image (or correct the repository, tag or digest in the task definition); for a repository in another account, allow the execution role (or its account) ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability in the repository policy.",
+    remediation: "Push the image (or correct the repository, tag or digest in the task \
+                  definition); for a repository in another account, allow the execution role \
+                  (or its account) ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and \
+                  ecr:BatchCheckLayerAvailability in the repository policy.",
     docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html",
     run: image,
 };
@@ -49,7 +52,20 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
                 continue;
             }
             (_, Lookup::NotFound) => {
-                findings.push(check.fail(format!("Image {image} does not exist: repository {repository} has no such tag or digest."), &resources).with_fix(format!("Push the image (docker push {image}) or correct the tag in the task definition.")));
+                findings.push(
+                    check
+                        .fail(
+                            format!(
+                                "Image {image} does not exist: repository {repository} has no \
+                                 such tag or digest."
+                            ),
+                            &resources,
+                        )
+                        .with_fix(format!(
+                            "Push the image (docker push {image}) or correct the tag in the \
+                             task definition."
+                        )),
+                );
                 continue;
             }
             (Lookup::Failed(reason), _) | (_, Lookup::Failed(reason)) => {
@@ -66,7 +82,13 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
             continue;
         }
         let Some(policy) = lookup.policy.as_deref() else {
-            findings.push(check.fail(format!("Image {image} lives in account {owner}, whose repository has no policy letting account {account} pull."), &resources));
+            findings.push(check.fail(
+                format!(
+                    "Image {image} lives in account {owner}, whose repository has no policy \
+                     letting account {account} pull."
+                ),
+                &resources,
+            ));
             continue;
         };
         let denied: Vec<String> = [
@@ -89,9 +111,21 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
         })
         .collect();
         findings.push(if denied.is_empty() {
-            check.pass(format!("Image {image} exists and repository {repository} lets account {account} pull."), &resources)
+            check.pass(
+                format!(
+                    "Image {image} exists and repository {repository} lets account {account} pull."
+                ),
+                &resources,
+            )
         } else {
-            check.fail(format!("The policy of repository {repository} (account {owner}) does not let the execution role pull: {}.", denied.join(", ")), &resources)
+            check.fail(
+                format!(
+                    "The policy of repository {repository} (account {owner}) does not let the \
+                     execution role pull: {}.",
+                    denied.join(", ")
+                ),
+                &resources,
+            )
         });
     }
     findings

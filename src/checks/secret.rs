@@ -16,7 +16,9 @@ pub const EXISTS: Check = Check {
     category: Category::Secret,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Reference the secret by its complete ARN (with the six-character suffix) in the task's region, restore it if it is scheduled for deletion, and ask only for version stages or ids it has.",
+    remediation: "Reference the secret by its complete ARN (with the six-character suffix) in \
+                  the task's region, restore it if it is scheduled for deletion, and ask only \
+                  for version stages or ids it has.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html",
     run: exists,
 };
@@ -28,7 +30,9 @@ pub const CROSS_ACCOUNT: Check = Check {
     category: Category::Kms,
     severity: Severity::High,
     scope: Scope::Task,
-    remediation: "Encrypt the secret with a customer managed KMS key whose key policy lets the task's account decrypt, and give the secret a resource policy that allows the execution role.",
+    remediation: "Encrypt the secret with a customer managed KMS key whose key policy lets the \
+                  task's account decrypt, and give the secret a resource policy that allows the \
+                  execution role.",
     docs: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html",
     run: cross_account,
 };
@@ -63,10 +67,25 @@ fn exists(check: &Check, cx: &Context) -> Vec<Finding> {
                 } else {
                     ""
                 };
-                findings.push(check.fail(
-                    format!("Secret {id}, the {why}, does not exist in {region}{hint}: the task cannot fetch it."),
-                    &[id],
-                ).with_fix(format!("Create the secret in {region}, or correct the reference: aws secretsmanager list-secrets --region {region} --filter Key=name,Values={}", reference.name().trim_end_matches(|c: char| c != '-').trim_end_matches('-'))));
+                findings.push(
+                    check
+                        .fail(
+                            format!(
+                                "Secret {id}, the {why}, does not exist in {region}{hint}: the \
+                                 task cannot fetch it."
+                            ),
+                            &[id],
+                        )
+                        .with_fix(format!(
+                            "Create the secret in {region}, or correct the reference: aws \
+                             secretsmanager list-secrets --region {region} --filter \
+                             Key=name,Values={}",
+                            reference
+                                .name()
+                                .trim_end_matches(|c: char| c != '-')
+                                .trim_end_matches('-')
+                        )),
+                );
             }
             Lookup::Found => {
                 let arn = lookup.arn.as_deref().unwrap_or(id);
@@ -75,19 +94,40 @@ fn exists(check: &Check, cx: &Context) -> Vec<Finding> {
                     resources.push(arn);
                 }
                 if let Some(deleted) = &lookup.deleted_date {
-                    findings.push(check.fail(
-                        format!("Secret {arn}, the {why}, is scheduled for deletion ({deleted}): Secrets Manager refuses to return it."),
-                        &resources,
-                    ).with_fix(format!("aws secretsmanager restore-secret --secret-id {arn} --region {region}")));
+                    findings.push(
+                        check
+                            .fail(
+                                format!(
+                                    "Secret {arn}, the {why}, is scheduled for deletion \
+                                     ({deleted}): Secrets Manager refuses to return it."
+                                ),
+                                &resources,
+                            )
+                            .with_fix(format!(
+                                "aws secretsmanager restore-secret --secret-id {arn} --region \
+                                 {region}"
+                            )),
+                    );
                     continue;
                 }
                 // A partial ARN whose name happens to end like a suffix is taken for a complete
                 // ARN by GetSecretValue, and fails (often as AccessDenied).
                 if id.starts_with("arn:") && arn != id && RANDOM_SUFFIX.is_match(reference.name()) {
-                    findings.push(check.fail(
-                        format!("The {why} references {id}, a partial ARN whose name ends in a hyphen and six characters, so ECS takes it for a complete ARN and cannot find it; the secret's complete ARN is {arn}."),
-                        &resources,
-                    ).with_fix(format!("Reference the complete ARN {arn} in the task definition.")));
+                    findings.push(
+                        check
+                            .fail(
+                                format!(
+                                    "The {why} references {id}, a partial ARN whose name ends \
+                                     in a hyphen and six characters, so ECS takes it for a \
+                                     complete ARN and cannot find it; the secret's complete ARN \
+                                     is {arn}."
+                                ),
+                                &resources,
+                            )
+                            .with_fix(format!(
+                                "Reference the complete ARN {arn} in the task definition."
+                            )),
+                    );
                     continue;
                 }
                 if let Some(stage) = &reference.version_stage
@@ -143,7 +183,12 @@ fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
         let arn = lookup.arn.as_deref().unwrap_or(&reference.id);
         if aws_managed {
             findings.push(check.fail(
-                format!("Secret {arn} (the {why}) lives in account {account} and is encrypted with the AWS managed key aws/secretsmanager, which no other account can use: the task's account {} cannot decrypt it.", facts.task.account),
+                format!(
+                    "Secret {arn} (the {why}) lives in account {account} and is encrypted with \
+                     the AWS managed key aws/secretsmanager, which no other account can use: \
+                     the task's account {} cannot decrypt it.",
+                    facts.task.account
+                ),
                 &[arn],
             ));
             continue;
@@ -162,14 +207,46 @@ fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
             resource: arn,
             principals: Some(&principals),
         };
-        findings.push(match lookup.resource_policy.as_deref().map(|p| evaluate(&[("the secret's resource policy", p)], &request)) {
-            Some(Evaluation::Allowed) => check.pass(format!("Secret {arn} in account {account} uses a customer managed key and its resource policy lets the task's account read it."), &[arn]),
-            Some(Evaluation::Unknown(why)) => check.warn(format!("Whether the resource policy of secret {arn} (account {account}) lets the execution role read it cannot be told: {why}."), &[arn]),
-            Some(_) | None => check.fail(
-                format!("Secret {arn} (the {why}) lives in account {account}, and its resource policy does not let account {} or its execution role read it.", facts.task.account),
-                &[arn],
-            ).with_fix(format!("aws secretsmanager put-resource-policy --secret-id {arn} --resource-policy '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"AWS\":\"<execution role ARN>\"}},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}}]}}'  (run in account {account})")),
-        });
+        findings.push(
+            match lookup
+                .resource_policy
+                .as_deref()
+                .map(|p| evaluate(&[("the secret's resource policy", p)], &request))
+            {
+                Some(Evaluation::Allowed) => check.pass(
+                    format!(
+                        "Secret {arn} in account {account} uses a customer managed key and its \
+                         resource policy lets the task's account read it."
+                    ),
+                    &[arn],
+                ),
+                Some(Evaluation::Unknown(why)) => check.warn(
+                    format!(
+                        "Whether the resource policy of secret {arn} (account {account}) lets \
+                         the execution role read it cannot be told: {why}."
+                    ),
+                    &[arn],
+                ),
+                Some(_) | None => check
+                    .fail(
+                        format!(
+                            "Secret {arn} (the {why}) lives in account {account}, and its \
+                             resource policy does not let account {} or its execution role read \
+                             it.",
+                            facts.task.account
+                        ),
+                        &[arn],
+                    )
+                    .with_fix(format!(
+                        "aws secretsmanager put-resource-policy --secret-id {arn} \
+                         --resource-policy '{{\"Version\":\"2012-10-17\",\
+                         \"Statement\":[{{\"Effect\":\"Allow\",\
+                         \"Principal\":{{\"AWS\":\"<execution role ARN>\"}},\
+                         \"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}}]}}'  \
+                         (run in account {account})"
+                    )),
+            },
+        );
     }
     findings
 }

@@ -13,7 +13,9 @@ pub const TASK_EGRESS: Check = Check {
     category: Category::SecurityGroup,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Allow outbound TCP 443 from the task's security group to the path's destination: 0.0.0.0/0 for the internet path, the endpoint's security group for interface endpoints, the S3 prefix list for the S3 gateway endpoint.",
+    remediation: "Allow outbound TCP 443 from the task's security group to the path's \
+                  destination: 0.0.0.0/0 for the internet path, the endpoint's security group \
+                  for interface endpoints, the S3 prefix list for the S3 gateway endpoint.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/verify-connectivity.html",
     run: task_egress,
 };
@@ -111,12 +113,18 @@ pub(super) fn task_groups(facts: &Facts) -> Option<Vec<&str>> {
 /// Why the security-group checks cannot run, if they cannot.
 pub(super) fn not_applicable(check: &Check, facts: &Facts) -> Option<Finding> {
     if !facts.task.is_fargate() {
-        return Some(check.skipped("Skipped: with the EC2 launch type the agent's traffic leaves through the container instance, not the task's security groups."));
+        return Some(check.skipped(
+            "Skipped: with the EC2 launch type the agent's traffic leaves through the container \
+             instance, not the task's security groups.",
+        ));
     }
     if let Some(version) = facts.task.platform_version.as_deref()
         && super::platform::is_before_1_4(version)
     {
-        return Some(check.skipped(format!("Skipped: on platform version {version} Fargate fetches images and secrets through its own network interface, which the task's security groups do not govern.")));
+        return Some(check.skipped(format!(
+            "Skipped: on platform version {version} Fargate fetches images and secrets through \
+             its own network interface, which the task's security groups do not govern."
+        )));
     }
     if let Some(gap) = facts.gap(Read::DescribeSecurityGroups) {
         return Some(check.skipped_for(gap));
@@ -191,7 +199,10 @@ fn task_egress(check: &Check, cx: &Context) -> Vec<Finding> {
         return vec![skipped];
     }
     let Some(groups) = task_groups(facts) else {
-        return vec![check.skipped("Skipped: the task's security groups are unknown (it was not started by a service and its ENI is gone), so its egress cannot be checked.")];
+        return vec![check.skipped(
+            "Skipped: the task's security groups are unknown (it was not started by a service \
+             and its ENI is gone), so its egress cannot be checked.",
+        )];
     };
     if groups
         .iter()
@@ -223,19 +234,44 @@ fn task_egress(check: &Check, cx: &Context) -> Vec<Finding> {
         match coverage(rules.iter().copied(), "tcp", 443, &peer) {
             Coverage::Full => checked.push(need.destination.to_string()),
             Coverage::Partial => findings.push(check.warn(
-                format!("The task's security groups ({group_list}) allow TCP 443 to only part of {target}, which {} needs ({}); the rest is blocked.", need.destination, need.reasons.join(", ")),
+                format!(
+                    "The task's security groups ({group_list}) allow TCP 443 to only part of \
+                     {target}, which {} needs ({}); the rest is blocked.",
+                    need.destination,
+                    need.reasons.join(", ")
+                ),
                 &resources,
             )),
             Coverage::None => {
                 let fix = match (path, peer.groups.first(), peer.prefix_list) {
-                    (ServicePath::InterfaceEndpoint(_), Some(endpoint_group), _) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,UserIdGroupPairs=[{{GroupId={endpoint_group}}}]'", groups[0]),
-                    (ServicePath::GatewayEndpoint(_), _, Some(list)) => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{{PrefixListId={list}}}]'", groups[0]),
-                    _ => format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{{CidrIp=0.0.0.0/0}}]'", groups[0]),
+                    (ServicePath::InterfaceEndpoint(_), Some(endpoint_group), _) => format!(
+                        "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions \
+                         'IpProtocol=tcp,FromPort=443,ToPort=443,\
+                         UserIdGroupPairs=[{{GroupId={endpoint_group}}}]'",
+                        groups[0]
+                    ),
+                    (ServicePath::GatewayEndpoint(_), _, Some(list)) => format!(
+                        "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions \
+                         'IpProtocol=tcp,FromPort=443,ToPort=443,\
+                         PrefixListIds=[{{PrefixListId={list}}}]'",
+                        groups[0]
+                    ),
+                    _ => format!(
+                        "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions \
+                         'IpProtocol=tcp,FromPort=443,ToPort=443,\
+                         IpRanges=[{{CidrIp=0.0.0.0/0}}]'",
+                        groups[0]
+                    ),
                 };
                 findings.push(
                     check
                         .fail(
-                            format!("The task's security groups ({group_list}) allow no TCP 443 to {target}, so the task cannot reach {} ({}).", need.destination, need.reasons.join(", ")),
+                            format!(
+                                "The task's security groups ({group_list}) allow no TCP 443 to \
+                                 {target}, so the task cannot reach {} ({}).",
+                                need.destination,
+                                need.reasons.join(", ")
+                            ),
                             &resources,
                         )
                         .with_fix(fix),
@@ -254,10 +290,25 @@ fn task_egress(check: &Check, cx: &Context) -> Vec<Finding> {
             };
             for protocol in ["udp", "tcp"] {
                 if coverage(rules.iter().copied(), protocol, 53, &peer) == Coverage::None {
-                    findings.push(check.fail(
-                        format!("The VPC's DHCP options name DNS server {server}, but the task's security groups ({}) allow no {} 53 to it: the task cannot resolve any service name.", groups.join(", "), protocol.to_uppercase()),
-                        &groups,
-                    ).with_fix(format!("aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol={protocol},FromPort=53,ToPort=53,IpRanges=[{{CidrIp={server}/32}}]'", groups[0])));
+                    findings.push(
+                        check
+                            .fail(
+                                format!(
+                                    "The VPC's DHCP options name DNS server {server}, but the \
+                                     task's security groups ({}) allow no {} 53 to it: the task \
+                                     cannot resolve any service name.",
+                                    groups.join(", "),
+                                    protocol.to_uppercase()
+                                ),
+                                &groups,
+                            )
+                            .with_fix(format!(
+                                "aws ec2 authorize-security-group-egress --group-id {} \
+                                 --ip-permissions 'IpProtocol={protocol},FromPort=53,ToPort=53,\
+                                 IpRanges=[{{CidrIp={server}/32}}]'",
+                                groups[0]
+                            )),
+                    );
                 }
             }
         }

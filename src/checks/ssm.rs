@@ -12,7 +12,9 @@ pub const PARAMETER: Check = Check {
     category: Category::SsmParameter,
     severity: Severity::Critical,
     scope: Scope::Task,
-    remediation: "Create the parameter in the region ECS looks in, or reference it by its full ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) when it lives in another region.",
+    remediation: "Create the parameter in the region ECS looks in, or reference it by its full \
+                  ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) when it lives in another \
+                  region.",
     docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html",
     run: parameter,
 };
@@ -42,13 +44,35 @@ fn parameter(check: &Check, cx: &Context) -> Vec<Finding> {
             let why = format!("secret {} of container {}", secret.name, c.name);
             let shown = arn.as_deref().unwrap_or(&name);
             findings.push(match &lookup.lookup {
-                Lookup::Found => check.pass(format!("Parameter {name} (the {why}) exists in {region}."), &[shown]),
-                Lookup::Failed(reason) => check.skipped(format!("Skipped: the doctor could not describe parameter {name} in {region} ({reason}).")),
-                Lookup::NotFound if arn.is_none() => check.fail(
-                    format!("Parameter {name}, the {why}, does not exist in {region}, the task's region, where ECS looks up a bare name: if it lives in another region, the task definition must name it by its full ARN."),
-                    &[name.as_str()],
-                ).with_fix(format!("aws ssm describe-parameters --parameter-filters Key=Name,Values={name} --region <other region>, then reference arn:aws:ssm:<that region>:{}:parameter/{} in the task definition (or create it in {region}).", facts.task.account, name.trim_start_matches('/'))),
-                Lookup::NotFound => check.fail(format!("Parameter {shown}, the {why}, does not exist in {region}."), &[shown]),
+                Lookup::Found => check.pass(
+                    format!("Parameter {name} (the {why}) exists in {region}."),
+                    &[shown],
+                ),
+                Lookup::Failed(reason) => check.skipped(format!(
+                    "Skipped: the doctor could not describe parameter {name} in {region} \
+                     ({reason})."
+                )),
+                Lookup::NotFound if arn.is_none() => check
+                    .fail(
+                        format!(
+                            "Parameter {name}, the {why}, does not exist in {region}, the \
+                             task's region, where ECS looks up a bare name: if it lives in \
+                             another region, the task definition must name it by its full ARN."
+                        ),
+                        &[name.as_str()],
+                    )
+                    .with_fix(format!(
+                        "aws ssm describe-parameters --parameter-filters Key=Name,Values={name} \
+                         --region <other region>, then reference \
+                         arn:aws:ssm:<that region>:{}:parameter/{} in the task definition (or \
+                         create it in {region}).",
+                        facts.task.account,
+                        name.trim_start_matches('/')
+                    )),
+                Lookup::NotFound => check.fail(
+                    format!("Parameter {shown}, the {why}, does not exist in {region}."),
+                    &[shown],
+                ),
             });
         }
     }

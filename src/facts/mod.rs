@@ -75,9 +75,6 @@ macro_rules! reads {
         }
 
         impl Read {
-            /// Every read, in declaration order.
-            pub const ALL: &[Read] = &[$(Read::$variant,)+];
-
             /// The IAM action of the read: `ec2:DescribeRouteTables`.
             pub fn action(self) -> &'static str {
                 match self {

@@ -35,10 +35,10 @@ pub(super) const MISSING: &str = "-";
 pub(super) const MAX_KEY_PART: usize = 1_024;
 
 /// The alert key: account, cluster, service (or task family), task-definition revision,
-/// root-cause id — except that a VPC-level root cause (finding categories network-route,
-/// vpc-endpoint, nacl, dns: the same route table, endpoint or ACL breaks every service in the
-/// VPC) is keyed by account, region, root-cause id and the finding's first resource instead,
-/// so several services failing for the same cause share one alert.
+/// root-cause id — except that a VPC-wide root cause (its check declares `Scope::Vpc`: the
+/// same route table, endpoint, ACL or resolver breaks every service in the VPC) is keyed by
+/// account, region, root-cause id and the finding's first resource instead, so several
+/// services failing for the same cause share one alert.
 ///
 /// The per-service key carries the region too (cluster names are per region), and the task
 /// definition as `family:revision`. A root cause without resources is keyed per service.
@@ -351,6 +351,12 @@ mod tests {
         let sig = signature_of(&a);
         assert!(sig.len() <= MAX_KEY_PART, "{}", sig.len());
         assert_eq!(sig, signature_of(&a));
+        // Pinned: a stored key must not change silently (FNV-1a of the whole signature).
+        assert!(sig.ends_with("~a8da1a33ea121aa7"), "{sig}");
+        assert!(sig.starts_with(&format!(
+            "{ACCOUNT}#{REGION}#prod#web#web:3#secrets-manager#network#éé"
+        )));
+        assert_eq!(fnv1a("abc"), 0xe71f_a219_0541_574b);
         let longer = format!("{long}x");
         let b = report("service:web", "web:3", None, Some(longer.as_str()));
         assert_ne!(sig, signature_of(&b));

@@ -179,13 +179,31 @@ async fn throttled_reads_are_retried_and_complete() {
     )
     .await;
     // Two throttles per call pattern: the SDK's standard retry mode makes three attempts.
+    let log = std::env::temp_dir().join(format!("doctor-throttle-{}.jsonl", rand_suffix()));
     let proxy = FaultProxy::start(&[
         "--throttle",
         "ec2:DescribeRouteTables=2",
         "--throttle",
         "ecs:*DescribeTaskDefinition=2",
+        "--log",
+        log.to_str().unwrap(),
     ]);
     let report = report_through(&world, &proxy).await;
+    // The proxy really throttled: each pattern answered two attempts with a throttling error.
+    let calls: Vec<Value> = std::fs::read_to_string(&log)
+        .expect("the proxy's log")
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let _ = std::fs::remove_file(&log);
+    for operation in ["DescribeRouteTables", "DescribeTaskDefinition"] {
+        let throttled = calls
+            .iter()
+            .filter(|c| c["fault"] == "throttle")
+            .filter(|c| c["op"].as_str().is_some_and(|op| op.ends_with(operation)))
+            .count();
+        assert_eq!(throttled, 2, "{operation} was throttled twice: {calls:#?}");
+    }
     let text = report.to_string();
     assert!(
         !text.contains("call ec2:DescribeRouteTables")

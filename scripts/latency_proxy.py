@@ -19,7 +19,11 @@ targets are accepted. Standard library only.
 
 The fault tests use it too: `--deny 'ec2:DescribeRouteTables'` answers matching calls with an
 access-denied error in the request's own protocol, `--throttle 'ec2:*=2'` answers the first two
-matches with a throttling error (the SDK retries those).
+matches with a throttling error (the SDK retries those). Counted faults, each `PATTERN=N` for the
+first N matches: `--deny-n` (access denied), `--lose` (forwarded and applied upstream, then
+answered with a 500 internal error as if the response were lost: the SDK retries it) and
+`--hang` (never answered). A pattern may end in `~TEXT`: it then matches only requests whose
+body contains TEXT (e.g. `dynamodb:PutItem~event#=1`, the ledger's event claims).
 """
 
 import argparse
@@ -159,6 +163,12 @@ def operation(headers, target, body):
     return parts.path or "/"
 
 
+def split_body(pattern):
+    """`service:op~TEXT` -> (glob, TEXT as bytes); without `~`, (glob, None)."""
+    glob, sep, text = pattern.partition("~")
+    return glob, (text.encode() if sep else None)
+
+
 def scope(headers):
     """(service, region) from a SigV4 Authorization header; (None, None) without one."""
     match = SCOPE.search(header(headers, "authorization") or "")
@@ -166,10 +176,18 @@ def scope(headers):
 
 
 def fault_response(kind, service, headers, op):
-    """An AWS error response in the request's protocol: `deny` (access denied) or `throttle`.
+    """An AWS error response in the request's protocol: `deny` (access denied), `throttle`, or
+    `lose` (an internal error, answered after the request was applied upstream).
     Returns (status, reason, headers, body)."""
     deny = kind == "deny"
     message = f"fault injected by latency_proxy: {service}:{op}"
+    if kind == "lose":
+        if header(headers, "x-amz-target"):
+            body = json.dumps({"__type": "InternalServerError", "message": message}).encode()
+            return 500, "Internal Server Error", [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-ErrorType", "InternalServerError")], body
+        body = (f"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>{message}</Message>"
+                f"</Error><RequestId>fault</RequestId></ErrorResponse>")
+        return 500, "Internal Server Error", [("Content-Type", "text/xml")], body.encode()
     if header(headers, "x-amz-target"):  # awsJson protocols (ECS, DynamoDB, KMS, ...)
         code = "AccessDeniedException" if deny else "ThrottlingException"
         body = json.dumps({"__type": code, "message": message}).encode()
@@ -194,7 +212,7 @@ def fault_response(kind, service, headers, op):
 
 
 class Proxy:
-    def __init__(self, target_host, target_port, delay, log, deny=(), throttle=()):
+    def __init__(self, target_host, target_port, delay, log, deny=(), throttle=(), counted=()):
         self.target_host = target_host
         self.target_port = target_port
         self.delay = delay
@@ -202,16 +220,19 @@ class Proxy:
         self.connections = set()
         # Fault injection: glob patterns over "service:operation" (X-Amz-Target, Action or path).
         self.deny = list(deny)
-        self.throttle = {pattern: int(count) for pattern, count in throttle}
+        # Counted faults: [kind, glob, body text or None, matches left].
+        self.counted = [[kind, *split_body(pattern), int(count)] for kind, pattern, count in counted]
+        self.counted += [["throttle", *split_body(pattern), int(count)] for pattern, count in throttle]
 
-    def fault(self, service, op):
+    def fault(self, service, op, body=b""):
         name = f"{service}:{op}"
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.deny):
             return "deny"
-        for pattern, left in self.throttle.items():
-            if left > 0 and fnmatch.fnmatchcase(name, pattern):
-                self.throttle[pattern] = left - 1
-                return "throttle"
+        for rule in self.counted:
+            kind, pattern, text, left = rule
+            if left > 0 and fnmatch.fnmatchcase(name, pattern) and (text is None or text in body):
+                rule[3] = left - 1
+                return kind
         return None
 
     def record(self, entry):
@@ -291,7 +312,12 @@ class Proxy:
 
                 service, region = scope(headers)
                 op = operation(headers, target, body)
-                fault = None if internal else self.fault(service, op)
+                fault = None if internal else self.fault(service, op, body)
+                if fault == "hang":
+                    # Never answered: the client's own timeout (or a kill) ends the call.
+                    self.record({"start": round(started, 6), "method": method, "service": service,
+                                 "region": region, "op": op, "fault": fault, "path": path})
+                    await asyncio.Event().wait()
 
                 lines = [f"{method} {target} HTTP/1.1"]
                 lines += [f"{k}: {v}" for k, v in headers if k.lower() not in HOP_BY_HOP]
@@ -300,7 +326,7 @@ class Proxy:
                 request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
                 result = None
-                if fault is not None:
+                if fault is not None and fault != "lose":
                     status, reason, fault_headers, fault_body = fault_response(fault, service, headers, op)
                     result = (status, reason, fault_headers, fault_body, True)
                 for attempt in (1, 2) if result is None else ():
@@ -327,6 +353,9 @@ class Proxy:
                                   f"latency_proxy: bad upstream response: {error}\n".encode(), False)
                         break
                 status, reason, resp_headers, resp_body, keep_upstream = result
+                if fault == "lose":
+                    # Applied upstream; the client sees an error instead of the answer.
+                    status, reason, resp_headers, resp_body = fault_response(fault, service, headers, op)
                 if not keep_upstream and upstream is not None:
                     self.close_upstream(upstream)
                     upstream = None
@@ -412,12 +441,19 @@ async def main():
                         help="answer AccessDenied to calls matching this glob over service:operation")
     parser.add_argument("--throttle", action="append", default=[],
                         help="PATTERN=N: answer the first N matching calls with a throttling error")
+    for kind, help_text in (("deny-n", "access denied"), ("lose", "an internal error after forwarding"),
+                            ("hang", "no answer at all")):
+        parser.add_argument(f"--{kind}", action="append", default=[],
+                            help=f"PATTERN[~BODY]=N: answer the first N matching calls with {help_text}")
     args = parser.parse_args()
 
     host, port = loopback_target(args.target)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     throttle = [rule.rsplit("=", 1) for rule in args.throttle]
-    proxy = Proxy(host, port, args.delay_ms / 1000.0, log, deny=args.deny, throttle=throttle)
+    counted = [("deny" if kind == "deny_n" else kind, *rule.rsplit("=", 1))
+               for kind in ("deny_n", "lose", "hang") for rule in getattr(args, kind)]
+    proxy = Proxy(host, port, args.delay_ms / 1000.0, log, deny=args.deny, throttle=throttle,
+                  counted=counted)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=LIMIT)
     listen_port = server.sockets[0].getsockname()[1]
     if args.ready_file:

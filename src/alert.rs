@@ -1,22 +1,43 @@
 //! The alert stage: the ledger, then SNS, in one sequence for one stopped task. The Lambda and
-//! `diagnose --publish` both go through [`Alerter::run`], so they decide, keep and publish
+//! `diagnose --publish` both go through [`Alerter::run`], so they decide, publish and keep
 //! alike, signature included.
 //!
-//! The sequence: claim the event (a redelivery stops here) → look up the signature's recent
-//! diagnosis (a repeat is counted without reading AWS) → diagnose → open or count the root
-//! cause's alert window → remember the signature → keep the history → publish when the window
-//! opened. A failure after the window opened reopens it, and a failure anywhere releases the
-//! event's claim, so Lambda's retry alerts instead of being taken for a repeat.
+//! The guarantee: one human alert per root cause and window, whatever single fault or kill
+//! happens. How:
+//!
+//! 1. Claim the event with this invocation's token and a lease longer than the function's
+//!    timeout. A redelivery of a finished event stops here (duplicate). A claim another live
+//!    invocation holds is an error, so Lambda retries after the lease instead of dropping it.
+//! 2. A repeat of a recent diagnosis (same signature) is counted in its root cause's window
+//!    if that window is open, without reading AWS. The pre-check never opens a window.
+//! 3. Diagnose.
+//! 4. Decide in the root cause's window (opened, or counted), `now` taken at the decision.
+//!    The window records which stop opened it, so a retry of that stop (or the SDK's retry
+//!    of the write) is recognised as the same stop and alerts, not as a repeat.
+//! 5. Publish the human alert at once: before any other bookkeeping, so no later write can
+//!    lose it. If it fails, close the window this stop opened (conditionally) and fail, so
+//!    Lambda's retry alerts.
+//! 6. Best effort afterwards, each failure logged and none failing the invocation (the
+//!    humans have their alert): mark the window alerted, the report topic, remember the
+//!    signature (never for a degraded diagnosis), the history, finish the event.
+//!
+//! When the ledger cannot be reached at all (denied, throttled past retries), the alert goes
+//! out anyway and says that repeats may alert again: fail open, never silent.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::facts::Task;
-use crate::ledger::{HistoryEntry, Ledger, Recent, WindowDecision, alert_key, signature};
+use crate::ledger::{
+    Claim, HISTORY_REPORT_LIMIT, HistoryEntry, Ledger, Recent, WindowDecision, alert_key, signature,
+};
 use crate::notify::Notifier;
 use crate::reason;
-use crate::verdict::{Recurrence, Report};
+use crate::text::redact_json;
+use crate::verdict::{Recurrence, Report, fit_report};
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 /// What the alert stage answers for one stopped task (the Lambda's response).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,7 +64,7 @@ pub enum Outcome {
 }
 
 /// What [`Alerter::run`] did, and the report as the alert stage left it (with its recurrence
-/// and "failed before" evidence) when a diagnosis ran.
+/// and evidence) when a diagnosis ran.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub outcome: Outcome,
@@ -65,7 +86,7 @@ pub struct Stop<'a> {
     pub task: &'a Task,
     /// The EventBridge event id, claimed so a redelivery is dropped; `None` from the CLI.
     pub event_id: Option<&'a str>,
-    /// The raw event, kept in the history.
+    /// The raw event, kept in the history (redacted).
     pub raw_event: Option<&'a Value>,
 }
 
@@ -75,6 +96,10 @@ pub struct Alerter<'a> {
     notifier: Notifier,
 }
 
+/// What the evidence says when the ledger could not be used.
+const LEDGER_UNAVAILABLE: &str =
+    "Ledger unavailable: this alert went out without de-duplication, so repeats may alert again.";
+
 impl<'a> Alerter<'a> {
     /// Without a ledger every diagnosis alerts.
     pub fn new(ledger: Option<&'a Ledger>, notifier: Notifier) -> Self {
@@ -82,8 +107,9 @@ impl<'a> Alerter<'a> {
     }
 
     /// The whole sequence for one stopped task; `diagnose` runs only when the stop is neither a
-    /// redelivery nor a repeat of a recent diagnosis. `now` is epoch seconds: the ledger's
-    /// windows are judged against it.
+    /// redelivery nor a repeat of a recent diagnosis. `now` is epoch seconds when the stop
+    /// arrived: the ledger's windows are judged against it, moved on by the time the
+    /// diagnosis took.
     pub async fn run(
         &self,
         stop: Stop<'_>,
@@ -92,72 +118,109 @@ impl<'a> Alerter<'a> {
     ) -> Result<Delivery> {
         let Some(ledger) = self.ledger else {
             let report = diagnose.await?;
-            let outcome = self.publish(&report).await?;
-            return Ok(Delivery {
-                outcome,
-                report: Some(report),
-            });
+            return self.publish_only(report).await;
         };
-        if let Some(event_id) = stop.event_id
-            && !ledger.claim_event(event_id, now).await?
-        {
-            tracing::info!(event = %event_id, "event delivered before; dropped");
-            return Ok(Delivery::without_report(Outcome::Duplicate {
-                event: event_id.to_string(),
-            }));
+        let owner = invocation_token();
+        // The stop's name in the alert window: one event is one stop, however often delivered.
+        let stop_id = stop.event_id.map_or_else(|| owner.clone(), str::to_string);
+        if let Some(event_id) = stop.event_id {
+            match ledger.claim_event(event_id, &owner, now).await {
+                Ok(Claim::Mine) => {}
+                Ok(Claim::Done) => {
+                    tracing::info!(event = %event_id, "event delivered before; dropped");
+                    return Ok(Delivery::without_report(Outcome::Duplicate {
+                        event: event_id.to_string(),
+                    }));
+                }
+                Ok(Claim::Held) => {
+                    return Err(Error::EventHeld {
+                        event_id: event_id.to_string(),
+                    });
+                }
+                Err(error) => {
+                    tracing::error!(%error, "ledger unavailable; alerting without it");
+                    return self.fail_open(diagnose.await?).await;
+                }
+            }
         }
-        let handled = self.decide_and_publish(ledger, stop, now, diagnose).await;
-        if handled.is_err()
-            && let Some(event_id) = stop.event_id
-            && let Err(error) = ledger.release_event(event_id, now).await
-        {
-            // The retry will then be dropped as a duplicate: say so loudly.
-            tracing::error!(%error, event = %event_id, "could not release the event's claim");
+        let sequence = Sequence {
+            ledger,
+            stop,
+            stop_id: &stop_id,
+            arrived: now,
+            started: Instant::now(),
+        };
+        let handled = self.claimed(&sequence, diagnose).await;
+        if let Some(event_id) = stop.event_id {
+            let finished = match &handled {
+                Ok(_) => ledger.finish_event(event_id, &owner, sequence.now()).await,
+                Err(_) => ledger.release_event(event_id, &owner, sequence.now()).await,
+            };
+            if let Err(error) = finished {
+                // Finish: a redelivery is then diagnosed again and counted as a repeat.
+                // Release: the retry waits for the lease instead of starting at once.
+                tracing::error!(%error, event = %event_id, "could not update the event's claim");
+            }
         }
         handled
     }
 
-    async fn decide_and_publish(
+    /// Steps 2 to 6, with the event claimed.
+    async fn claimed(
         &self,
-        ledger: &Ledger,
-        stop: Stop<'_>,
-        now: i64,
+        sequence: &Sequence<'_>,
         diagnose: impl Future<Output = Result<Report>>,
     ) -> Result<Delivery> {
-        // The task and the classifier's answer give the signature: a repeat of a recent
-        // diagnosis is counted without diagnosing it again.
+        let Sequence {
+            ledger,
+            stop,
+            stop_id,
+            ..
+        } = *sequence;
+        // The task and the classifier's answer give the signature.
         let failure = reason::classify(&stop.task.stopped_reason);
         let signature = signature(stop.task, &failure);
         let workload = stop.task.workload();
-        let mut decided = None;
-        if let Some(recent) = ledger.recent(&signature, now).await? {
-            let decision = ledger.record(&recent.alert_key, workload, now).await?;
-            if let WindowDecision::Suppress { total, .. } = decision {
-                tracing::info!(task = %stop.task.arn, total, "repeat of a recent diagnosis; counted");
-                return Ok(Delivery::without_report(Outcome::Suppressed {
-                    task: stop.task.arn.clone(),
-                    root_cause: recent.root_cause,
-                    total,
-                }));
+        match ledger.recent(&signature, sequence.now()).await {
+            Ok(Some(recent)) => {
+                match ledger
+                    .count_if_open(&recent.alert_key, workload, stop_id, sequence.now())
+                    .await
+                {
+                    Ok(Some(WindowDecision::Suppress { total, .. })) => {
+                        tracing::info!(task = %stop.task.arn, total, "repeat of a recent diagnosis; counted");
+                        return Ok(Delivery::without_report(Outcome::Suppressed {
+                            task: stop.task.arn.clone(),
+                            root_cause: recent.root_cause,
+                            total,
+                        }));
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(%error, "ledger unavailable; alerting without it");
+                        return self.fail_open(diagnose.await?).await;
+                    }
+                }
             }
-            decided = Some((recent.alert_key, decision));
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "ledger unavailable; alerting without it");
+                return self.fail_open(diagnose.await?).await;
+            }
         }
         let mut report = diagnose.await?;
         let key = alert_key(&report);
-        let decision = match decided {
-            Some((decided_key, decision)) if decided_key == key => decision,
-            _ => ledger.record(&key, report.workload(), now).await?,
+        let decided_at = sequence.now();
+        let decision = match ledger
+            .record(&key, report.workload(), stop_id, decided_at)
+            .await
+        {
+            Ok(decision) => decision,
+            Err(error) => {
+                tracing::error!(%error, "ledger unavailable; alerting without it");
+                return self.fail_open(report).await;
+            }
         };
-        let recent = Recent {
-            root_cause: report.root_cause.clone(),
-            alert_key: key.clone(),
-            window_ends_at: ledger.window_ends(now),
-        };
-        ledger.remember(&signature, &recent, now).await?;
-        if report.root_cause.is_none() {
-            add_failed_before(ledger, &mut report).await?;
-        }
-        ledger.keep(&history_entry(&report, stop, now), now).await?;
         let outcome = match decision {
             WindowDecision::Suppress { total, .. } => Outcome::Suppressed {
                 task: report.task.arn.clone(),
@@ -176,41 +239,143 @@ impl<'a> Alerter<'a> {
                         services,
                     });
                 }
-                let published = self.publish(&report).await;
-                if published.is_err()
-                    && let Err(reopen) = ledger.reopen(&key).await
-                {
-                    // Lambda's retry would then be suppressed: say so loudly.
-                    tracing::error!(%reopen, "could not reopen the alert window");
+                if report.root_cause.is_none() {
+                    add_failed_before(ledger, &mut report).await;
                 }
-                published?
+                match self.notifier.publish(&report).await {
+                    Ok(message_id) => {
+                        log_published(&report, &message_id);
+                        if let Err(error) = ledger.mark_alerted(&key, stop_id, sequence.now()).await
+                        {
+                            // A retry of this same stop could then alert again.
+                            tracing::error!(%error, "could not mark the alert window alerted");
+                        }
+                        self.notifier.publish_routable(&report).await;
+                        Outcome::Published {
+                            task: report.task.arn.clone(),
+                            root_cause: report.root_cause.clone(),
+                            message_id,
+                        }
+                    }
+                    Err(error) => {
+                        if let Err(reopen) = ledger
+                            .reopen(&key, stop_id, ledger.window_ends(decided_at))
+                            .await
+                        {
+                            // Lambda's retry is still this stop: it reopens the window itself.
+                            tracing::error!(%reopen, "could not reopen the alert window");
+                        }
+                        return Err(error);
+                    }
+                }
             }
         };
+        self.keep(sequence, &signature, &key, &report, decided_at)
+            .await;
         Ok(Delivery {
             outcome,
             report: Some(report),
         })
     }
 
-    async fn publish(&self, report: &Report) -> Result<Outcome> {
-        let message_id = self.notifier.publish(report).await?;
-        tracing::info!(
-            task = %report.task.arn,
-            root_cause = report.root_cause.as_deref().unwrap_or("none"),
-            %message_id,
-            "diagnosis published"
-        );
-        Ok(Outcome::Published {
-            task: report.task.arn.clone(),
-            root_cause: report.root_cause.clone(),
-            message_id,
+    /// Step 6's remembering and history: idempotent writes, best effort.
+    async fn keep(
+        &self,
+        sequence: &Sequence<'_>,
+        signature: &str,
+        key: &str,
+        report: &Report,
+        decided_at: i64,
+    ) {
+        let ledger = sequence.ledger;
+        if report.is_degraded() {
+            // A diagnosis with failed reads may have missed the fault: the next stop of this
+            // signature is diagnosed afresh instead of reusing it.
+            tracing::info!(task = %report.task.arn, "degraded diagnosis; not remembered for repeats");
+        } else {
+            let recent = Recent {
+                root_cause: report.root_cause.clone(),
+                alert_key: key.to_string(),
+                window_ends_at: ledger.window_ends(decided_at),
+            };
+            if let Err(error) = ledger.remember(signature, &recent, decided_at).await {
+                tracing::error!(%error, "could not remember the diagnosis for repeats");
+            }
+        }
+        let entry = history_entry(report, sequence.stop, decided_at);
+        if let Err(error) = ledger.keep(&entry, decided_at).await {
+            tracing::error!(%error, task = %report.task.arn, "could not keep the diagnosis in the history");
+        }
+    }
+
+    /// No ledger configured: every diagnosis alerts.
+    async fn publish_only(&self, report: Report) -> Result<Delivery> {
+        let message_id = self.notifier.publish(&report).await?;
+        log_published(&report, &message_id);
+        self.notifier.publish_routable(&report).await;
+        Ok(Delivery {
+            outcome: Outcome::Published {
+                task: report.task.arn.clone(),
+                root_cause: report.root_cause.clone(),
+                message_id,
+            },
+            report: Some(report),
         })
+    }
+
+    /// The ledger could not be used: alert anyway, and say so.
+    async fn fail_open(&self, mut report: Report) -> Result<Delivery> {
+        report.evidence.push(LEDGER_UNAVAILABLE.into());
+        self.publish_only(report).await
     }
 }
 
-/// "Probably transient" reads differently when this revision failed before.
-async fn add_failed_before(ledger: &Ledger, report: &mut Report) -> Result<()> {
-    let earlier = ledger
+/// One claimed stop's place in time and in the ledger.
+struct Sequence<'s> {
+    ledger: &'s Ledger,
+    stop: Stop<'s>,
+    stop_id: &'s str,
+    /// Epoch seconds when the stop arrived.
+    arrived: i64,
+    started: Instant,
+}
+
+impl Sequence<'_> {
+    /// Epoch seconds now: the arrival moved on by the time spent since.
+    fn now(&self) -> i64 {
+        let spent = i64::try_from(self.started.elapsed().as_secs()).unwrap_or(i64::MAX);
+        self.arrived.saturating_add(spent)
+    }
+}
+
+/// A token unique to this invocation: it tells the invocation's own claim (written again by
+/// the SDK's retry) from another invocation's.
+fn invocation_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{:x}-{:x}-{:x}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn log_published(report: &Report, message_id: &str) {
+    tracing::info!(
+        task = %report.task.arn,
+        root_cause = report.root_cause.as_deref().unwrap_or("none"),
+        %message_id,
+        "diagnosis published"
+    );
+}
+
+/// "Probably transient" reads differently when this revision failed before. Best effort: the
+/// alert goes out without it when the history cannot be read.
+async fn add_failed_before(ledger: &Ledger, report: &mut Report) {
+    let earlier = match ledger
         .history(
             &report.task.account,
             &report.task.region,
@@ -218,7 +383,14 @@ async fn add_failed_before(ledger: &Ledger, report: &mut Report) -> Result<()> {
             Some(report.workload()),
             50,
         )
-        .await?;
+        .await
+    {
+        Ok(earlier) => earlier,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the history for 'failed before'");
+            return;
+        }
+    };
     let definition = report.task.task_definition.as_deref().unwrap_or_default();
     let before = earlier
         .iter()
@@ -231,10 +403,20 @@ async fn add_failed_before(ledger: &Ledger, report: &mut Report) -> Result<()> {
              the skipped checks, or what changed outside the task's configuration."
         ),
     });
-    Ok(())
 }
 
+/// The history item: the report fitted to the item's size (the root cause always kept), the
+/// event redacted (no environment values, no presigned-URL credentials).
 fn history_entry(report: &Report, stop: Stop<'_>, now: i64) -> HistoryEntry {
+    let (report_json, dropped) = fit_report(report, HISTORY_REPORT_LIMIT, "a DynamoDB item", |r| {
+        serde_json::to_string(r).expect("a report serializes")
+    });
+    if dropped > 0 {
+        tracing::warn!(
+            dropped,
+            "findings left out of the history item to fit DynamoDB's limit"
+        );
+    }
     HistoryEntry {
         account: report.task.account.clone(),
         region: report.task.region.clone(),
@@ -249,8 +431,11 @@ fn history_entry(report: &Report, stop: Stop<'_>, now: i64) -> HistoryEntry {
             .or_else(|| rfc3339(now))
             .unwrap_or_default(),
         root_cause: report.root_cause.clone(),
-        report: serde_json::to_string(report).expect("a report serializes"),
-        event: stop.raw_event.map(Value::to_string).unwrap_or_default(),
+        report: report_json,
+        event: stop
+            .raw_event
+            .map(|raw| redact_json(raw).to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -41,11 +41,12 @@ impl Clients {
 }
 
 /// Loads the standard configuration chain (so `AWS_ENDPOINT_URL` points the doctor at a local
-/// emulator), with the SDK's standard retries and timeouts that keep one slow call from eating
-/// the Lambda's whole budget.
+/// emulator), with the SDK's adaptive retries (a burst of stops that meets throttling slows its
+/// own calls down instead of hammering the account's read quotas) and timeouts that keep one
+/// slow call from eating the Lambda's whole budget.
 pub async fn load_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))

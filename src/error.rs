@@ -31,6 +31,14 @@ pub enum Error {
     #[error("publishing to {topic} failed: {message}")]
     Publish { topic: String, message: String },
 
+    /// Another invocation holds the event's claim and its lease has not run out: it may still
+    /// be working, or it was killed. An error, so Lambda retries the event after the lease
+    /// (and at last keeps it in the on-failure destination) instead of dropping it.
+    #[error(
+        "event {event_id} is being handled by another invocation (its claim's lease has not run out): retry after the lease"
+    )]
+    EventHeld { event_id: String },
+
     /// Configuration the caller must provide (an environment variable, a flag).
     #[error("configuration: {0}")]
     Config(String),
@@ -52,6 +60,7 @@ impl Error {
             Error::TaskNotFound { .. } => "TaskNotFound",
             Error::Aws { .. } => "AwsCallFailed",
             Error::Publish { .. } => "PublishFailed",
+            Error::EventHeld { .. } => "EventInFlight",
             Error::Config(_) => "Configuration",
             Error::Io { .. } => "Io",
         }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod facts;
 pub mod ledger;
+pub mod logging;
 pub mod needs;
 pub mod notify;
 pub mod policy;

@@ -3,14 +3,15 @@
 //! Chatbot notification), and, when configured, the bare report with message attributes to a
 //! second topic, because SNS drops attributes from messages whose structure is JSON.
 
-use crate::checks::Status;
 use crate::error::{Error, Result, sdk_message};
 use crate::render;
-use crate::verdict::Report;
+use crate::verdict::{Report, fit_report};
 use aws_sdk_sns::types::MessageAttributeValue;
 
 /// SNS's limit for a whole message, all protocol renderings together.
 pub const MESSAGE_LIMIT: usize = 262_144;
+/// Attempts at the report topic (each with the SDK's own retries) before it is logged as missed.
+const REPORT_ATTEMPTS: usize = 2;
 /// SNS subjects must be shorter than 100 characters.
 const SUBJECT_LIMIT: usize = 99;
 
@@ -67,46 +68,12 @@ fn envelope(report: &Report) -> String {
 
 /// Builds the alert within `limit` bytes.
 pub fn alert(report: &Report, limit: usize) -> Alert {
-    let (message, dropped_findings) = fit(report, limit, envelope);
+    let (message, dropped_findings) = fit_report(report, limit, "an SNS message", envelope);
     Alert {
         subject: subject(report),
         message,
         dropped_findings,
     }
-}
-
-/// Renders the report, dropping the least important findings until the rendering fits: passes
-/// first, then info, skipped and warnings, then failures other than the root cause, which
-/// always stays. Returns the rendering and how many findings were dropped.
-fn fit(report: &Report, limit: usize, render: impl Fn(&Report) -> String) -> (String, usize) {
-    let mut trimmed = report.clone();
-    let mut rendered = render(&trimmed);
-    let mut dropped = 0;
-    while rendered.len() > limit {
-        let victim = [
-            Status::Pass,
-            Status::Info,
-            Status::Skipped,
-            Status::Warn,
-            Status::Fail,
-        ]
-        .iter()
-        .find_map(|status| {
-            trimmed.findings.iter().rposition(|f| {
-                f.status == *status && Some(f.id.as_str()) != report.root_cause.as_deref()
-            })
-        });
-        let Some(index) = victim else { break };
-        trimmed.findings.remove(index);
-        dropped += 1;
-        rendered = render(&trimmed);
-    }
-    if rendered.len() > limit {
-        // Only the root cause is left and still too large (a huge stoppedReason): cut the text.
-        trimmed.task.stopped_reason = crate::text::truncate(&trimmed.task.stopped_reason, 2_000);
-        rendered = render(&trimmed);
-    }
-    (rendered, dropped)
 }
 
 pub struct Notifier {
@@ -119,8 +86,7 @@ impl Notifier {
         Notifier { sns, topics }
     }
 
-    /// Publishes the alert, and the routable report when a report topic is set. Returns the
-    /// alert's SNS message id.
+    /// Publishes the human alert. Returns its SNS message id.
     pub async fn publish(&self, report: &Report) -> Result<String> {
         let alert = alert(report, MESSAGE_LIMIT);
         if alert.dropped_findings > 0 {
@@ -129,32 +95,45 @@ impl Notifier {
                 "findings left out to fit SNS's size limit"
             );
         }
-        let publish_alert = self
+        let sent = self
             .sns
             .publish()
             .topic_arn(&self.topics.alert)
             .subject(&alert.subject)
             .message_structure("json")
             .message(&alert.message)
-            .send();
-        let publish_report = async {
-            match &self.topics.report {
-                Some(topic) => self.publish_report(topic, report).await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let (sent, report_sent) = tokio::join!(publish_alert, publish_report);
-        let sent = sent.map_err(|e| Error::Publish {
-            topic: self.topics.alert.clone(),
-            message: sdk_message(&e),
-        })?;
-        report_sent?;
+            .send()
+            .await
+            .map_err(|e| Error::Publish {
+                topic: self.topics.alert.clone(),
+                message: sdk_message(&e),
+            })?;
         Ok(sent.message_id.unwrap_or_default())
+    }
+
+    /// Publishes the routable report when a report topic is set: for machines, after the human
+    /// alert went out, so its failure must not fail the invocation (a retry would alert the
+    /// humans again). Tried twice, then logged as an error; `false` when it did not go out.
+    pub async fn publish_routable(&self, report: &Report) -> bool {
+        let Some(topic) = &self.topics.report else {
+            return true;
+        };
+        let mut last = None;
+        for _ in 0..REPORT_ATTEMPTS {
+            match self.publish_report(topic, report).await {
+                Ok(_) => return true,
+                Err(error) => last = Some(error),
+            }
+        }
+        if let Some(error) = last {
+            tracing::error!(%error, task = %report.task.arn, "the report topic missed this diagnosis; the alert went out");
+        }
+        false
     }
 
     async fn publish_report(&self, topic: &str, report: &Report) -> Result<String> {
         // The attributes count towards the limit too; they are short.
-        let (body, _) = fit(report, MESSAGE_LIMIT - 4_096, |r| {
+        let (body, _) = fit_report(report, MESSAGE_LIMIT - 4_096, "an SNS message", |r| {
             serde_json::to_string(r).expect("serializes")
         });
         let mut request = self.sns.publish().topic_arn(topic).message(body);
@@ -198,6 +177,7 @@ pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status;
     use crate::doctor::diagnose_facts;
     use crate::test_support::{healthy_nat, task_default_route};
     use serde_json::Value;

@@ -2,7 +2,7 @@
 //! notification (Slack), and the report JSON.
 
 use crate::checks::{Finding, Status};
-use crate::text::{enum_name, truncate};
+use crate::text::{chat_escape, enum_name, truncate};
 use crate::verdict::Report;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -32,11 +32,17 @@ pub fn headline(report: &Report) -> String {
 
 fn console_task_url(report: &Report) -> String {
     let task = &report.task;
+    // The parts come from the event: encoded, so none can end a chat link or add to it.
+    let part = |text: &str| {
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
+            .to_string()
+            .replace("%2D", "-")
+    };
     format!(
         "https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/{id}/configuration?region={region}",
-        region = task.region,
-        cluster = task.cluster,
-        id = crate::arn::arn_resource_name(&task.arn)
+        region = part(&task.region),
+        cluster = part(&task.cluster),
+        id = part(crate::arn::arn_resource_name(&task.arn))
     )
 }
 
@@ -257,17 +263,25 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
     let task = &report.task;
     let root = report.root_finding();
     let mut description = match root {
-        Some(root) => format!("*Root cause* (`{}`): {}\n", root.id, root.detail),
+        Some(root) => format!(
+            "*Root cause* (`{}`): {}\n",
+            root.id,
+            chat_escape(&root.detail)
+        ),
         None => "*No configuration fault found*: probably transient.\n".to_string(),
     };
     let _ = write!(
         description,
         "*Task:* `{}`\n*Reason:* {}",
-        crate::arn::arn_resource_name(&task.arn),
-        report.failure.summary
+        chat_escape(crate::arn::arn_resource_name(&task.arn)),
+        chat_escape(&report.failure.summary)
     );
     if let Some(recurrence) = &report.recurrence {
-        let _ = write!(description, "\n_{}_", recurrence_line(recurrence));
+        let _ = write!(
+            description,
+            "\n_{}_",
+            chat_escape(&recurrence_line(recurrence))
+        );
     }
     let others = report
         .findings
@@ -283,14 +297,14 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
     }
     let mut next_steps = Vec::new();
     if let Some(root) = root {
-        next_steps.push(truncate(&root.remediation, 600));
+        next_steps.push(truncate(&chat_escape(&root.remediation), 600));
         next_steps.push(format!("<{}|Documentation>", root.docs));
     }
     next_steps.push(format!(
         "<{}|Open the task in the console>",
         console_task_url(report)
     ));
-    let mut keywords = vec![task.cluster.clone(), report.workload().to_string()];
+    let mut keywords = vec![chat_escape(&task.cluster), chat_escape(report.workload())];
     if let Some(root) = root {
         keywords.push(root.id.clone());
         keywords.push(root.category.as_str().to_string());
@@ -319,7 +333,7 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
         ),
         content: ChatbotContent {
             text_type: "client-markdown",
-            title: format!(":rotating_light: {}", headline(report)),
+            title: format!(":rotating_light: {}", chat_escape(&headline(report))),
             description: truncate(&description, DESCRIPTION_LIMIT),
             next_steps,
             keywords,

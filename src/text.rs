@@ -1,5 +1,5 @@
-//! Text helpers shared by the verdict and the renderings: redaction, the report's enum names,
-//! truncation.
+//! Text helpers shared by the verdict, the renderings and the alert stage: redaction (of text
+//! and of whole events), chat escaping, the report's enum names, truncation.
 
 use regex::Regex;
 use serde::Serialize;
@@ -14,6 +14,70 @@ static PRESIGNED: LazyLock<Regex> = LazyLock::new(|| {
 /// Replaces presigned-URL query values with `REDACTED`.
 pub fn redact(text: &str) -> String {
     PRESIGNED.replace_all(text, "${1}REDACTED").into_owned()
+}
+
+/// What stands in for a value the doctor must not keep.
+pub const REDACTED: &str = "REDACTED";
+
+/// An event (or any JSON) fit to store or log: every `environment` entry's `value` (task and
+/// container overrides carry them) replaced with `REDACTED`, and presigned-URL credentials in
+/// every string redacted. Names and the rest of the structure stay.
+pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(redact(text)),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, child)| {
+                    let child = match (key.as_str(), child) {
+                        ("environment", Value::Array(entries)) => {
+                            Value::Array(entries.iter().map(redact_entry).collect())
+                        }
+                        _ => redact_json(child),
+                    };
+                    (key.clone(), child)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// One `{"name": …, "value": …}` environment entry with its value redacted.
+fn redact_entry(entry: &serde_json::Value) -> serde_json::Value {
+    let mut entry = redact_json(entry);
+    if let Some(value) = entry.get_mut("value") {
+        *value = serde_json::Value::String(REDACTED.into());
+    }
+    entry
+}
+
+/// Text from an account or an event made safe for a chat message (Slack and Teams through
+/// Amazon Q Developer in chat applications): `&`, `<` and `>` become entities, so nothing
+/// parses as a link, a mention or a `<!channel>`-style special, and `@here`, `@channel`,
+/// `@everyone` lose their trigger (a word joiner after the `@`).
+pub fn chat_escape(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let word: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if matches!(word.as_str(), "here" | "channel" | "everyone") {
+            out.push('\u{2060}');
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A unit enum variant as its serde name (`secrets-manager`); empty for anything else.
@@ -55,5 +119,39 @@ mod tests {
     fn truncate_counts_characters() {
         assert_eq!(truncate("ééé", 3), "ééé");
         assert_eq!(truncate("éééé", 3), "éé…");
+    }
+
+    #[test]
+    fn chat_text_cannot_mention_or_link() {
+        let hostile =
+            "ResourceInitializationError <!channel> <https://evil.example|Open> @here @Channel a&b";
+        let safe = chat_escape(hostile);
+        for raw in ["<!channel>", "<https://", "|Open>", "@here", "@Channel"] {
+            assert!(!safe.contains(raw), "{raw} survives in {safe}");
+        }
+        assert!(safe.contains("&lt;!channel&gt;"), "{safe}");
+        assert!(safe.contains("a&amp;b"), "{safe}");
+        assert_eq!(
+            chat_escape("plain text, no specials"),
+            "plain text, no specials"
+        );
+        assert_eq!(chat_escape("user@example.com"), "user@example.com");
+    }
+
+    #[test]
+    fn events_lose_environment_values_and_presigned_credentials() {
+        let event = serde_json::json!({
+            "detail": {
+                "overrides": {"containerOverrides": [{"name": "web", "environment": [
+                    {"name": "DB_PASSWORD", "value": "hunter2"}
+                ]}]},
+                "stoppedReason": "Get https://b.s3.amazonaws.com/k?X-Amz-Credential=ASIAKEY&X-Amz-Signature=cafe01",
+            }
+        });
+        let text = redact_json(&event).to_string();
+        for secret in ["hunter2", "ASIAKEY", "cafe01"] {
+            assert!(!text.contains(secret), "{secret} survives in {text}");
+        }
+        assert!(text.contains("DB_PASSWORD"), "names stay: {text}");
     }
 }

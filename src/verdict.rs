@@ -63,6 +63,14 @@ impl Report {
         crate::facts::workload(self.task.group.as_deref(), &self.task.arn)
     }
 
+    /// Whether a read failed or timed out (`platform.reads` lists them): such a diagnosis may
+    /// have missed the fault, so it is never cached as the answer for its signature.
+    pub fn is_degraded(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.id == crate::checks::platform::READS.id)
+    }
+
     /// Whether the root cause's check finds faults every task in the VPC shares: the ledger
     /// then sends one alert for every service the fault stops.
     pub fn root_is_vpc_wide(&self) -> bool {
@@ -76,6 +84,51 @@ impl Report {
         let root = self.root_finding()?;
         crate::checks::by_id(&root.id).map(|check| check.severity)
     }
+}
+
+/// Renders the report, dropping the least important findings until the rendering fits in
+/// `limit` bytes: passes first, then info, skipped and warnings, then failures other than the
+/// root cause, which always stays. A trimmed report says so in its evidence ("… left out to
+/// fit `what`"). Returns the rendering and how many findings were dropped.
+pub fn fit_report(
+    report: &Report,
+    limit: usize,
+    what: &str,
+    render: impl Fn(&Report) -> String,
+) -> (String, usize) {
+    let mut trimmed = report.clone();
+    let mut rendered = render(&trimmed);
+    let mut dropped = 0;
+    while rendered.len() > limit {
+        let victim = [
+            Status::Pass,
+            Status::Info,
+            Status::Skipped,
+            Status::Warn,
+            Status::Fail,
+        ]
+        .iter()
+        .find_map(|status| {
+            trimmed.findings.iter().rposition(|f| {
+                f.status == *status && Some(f.id.as_str()) != report.root_cause.as_deref()
+            })
+        });
+        let Some(index) = victim else { break };
+        trimmed.findings.remove(index);
+        dropped += 1;
+        trimmed.evidence = report.evidence.clone();
+        trimmed.evidence.push(format!(
+            "{dropped} lower-priority finding(s) were left out to fit {what}; the root cause \
+             and its fix are complete."
+        ));
+        rendered = render(&trimmed);
+    }
+    if rendered.len() > limit {
+        // Only the root cause is left and still too large (a huge stoppedReason): cut the text.
+        trimmed.task.stopped_reason = crate::text::truncate(&trimmed.task.stopped_reason, 2_000);
+        rendered = render(&trimmed);
+    }
+    (rendered, dropped)
 }
 
 /// Orders findings most likely cause first and picks the root cause.

@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    // JSON or text, and the level, as the function's logging configuration says.
-    lambda_runtime::tracing::init_default_subscriber();
+    // JSON or text, and the level, as the function's logging configuration says; never bodies.
+    ecs_task_doctor::logging::init_lambda();
     let topics = Topics::from_env()?;
     // Built once; warm invocations reuse the clients and their connections.
     let doctor = Doctor::from_env().await?;

@@ -36,6 +36,18 @@ pub(super) const SERVICE: &str = "service";
 
 pub(super) const TASK_ID: &str = "taskId";
 pub(super) const TASK_DEFINITION: &str = "taskDefinition";
+/// Who holds an event claim: one invocation's token.
+pub(super) const OWNER: &str = "owner";
+/// Epoch seconds until which an event claim is held; past it, a retry may take it over.
+pub(super) const LEASE_UNTIL: &str = "leaseUntil";
+/// When the event was handled to the end: its redeliveries are duplicates.
+pub(super) const DONE_AT: &str = "doneAt";
+/// The stop (event id, or a CLI run's token) that opened the alert window.
+pub(super) const OPENED_BY: &str = "openedBy";
+/// When the window's alert was published.
+pub(super) const ALERTED_AT: &str = "alertedAt";
+/// The stop counted last, so a retried count of the same stop is not counted twice.
+pub(super) const LAST_COUNTED_BY: &str = "lastCountedBy";
 
 pub(super) const TIME: &str = "time";
 
@@ -72,18 +84,30 @@ pub(super) fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> 
     item.get(name)?.as_n().ok()?.parse().ok()
 }
 
-/// A conditional write's outcome: `Some` when it was made, `None` when its condition did not
-/// hold (ConditionalCheckFailedException); any other failure is an error.
+/// A conditional write's outcome.
+pub(super) enum Written<T> {
+    /// The condition held: the write was made.
+    Made(T),
+    /// The condition did not hold (ConditionalCheckFailedException): the item as it was, when
+    /// the write asked for it (`ReturnValuesOnConditionCheckFailure=ALL_OLD`) and it exists.
+    Refused(Option<Item>),
+}
+
+/// Reads a conditional write's result; any failure other than its condition is an error.
+/// `old` takes the item out of the condition failure.
 pub(super) fn conditional<T, E>(
     call: &'static str,
     result: std::result::Result<T, SdkError<E, aws_smithy_runtime_api::http::Response>>,
-) -> Result<Option<T>>
+    old: impl Fn(&E) -> Option<&Item>,
+) -> Result<Written<T>>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match result {
-        Ok(out) => Ok(Some(out)),
-        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(None),
+        Ok(out) => Ok(Written::Made(out)),
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(Written::Refused(
+            err.as_service_error().and_then(&old).cloned(),
+        )),
         Err(err) => Err(aws_error(call, &err)),
     }
 }

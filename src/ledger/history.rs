@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// DynamoDB items are at most 400 KB; report and event together must stay below this.
-pub(super) const HISTORY_ITEM_BUDGET: usize = 380_000;
+pub const HISTORY_REPORT_LIMIT: usize = 380_000;
 
 /// Pages read by [`Ledger::history`] at most, so a filter that matches rarely stays bounded.
 pub(super) const HISTORY_MAX_PAGES: usize = 20;
@@ -200,7 +200,7 @@ pub(super) fn normalized_time(time: &str) -> String {
 
 /// The history item; the event is left out when it does not fit beside the report.
 pub(super) fn history_item(entry: &HistoryEntry, expires_at: i64) -> Result<Item> {
-    if entry.report.len() > HISTORY_ITEM_BUDGET {
+    if entry.report.len() > HISTORY_REPORT_LIMIT {
         return Err(Error::Aws {
             call: "dynamodb:PutItem",
             message: format!(
@@ -244,7 +244,7 @@ pub(super) fn history_item(entry: &HistoryEntry, expires_at: i64) -> Result<Item
             item.insert(name.into(), s(value));
         }
     }
-    if !entry.event.is_empty() && entry.report.len() + entry.event.len() <= HISTORY_ITEM_BUDGET {
+    if !entry.event.is_empty() && entry.report.len() + entry.event.len() <= HISTORY_REPORT_LIMIT {
         item.insert(EVENT.into(), s(&entry.event));
     }
     Ok(item)
@@ -322,14 +322,14 @@ mod tests {
     #[test]
     fn an_event_too_large_for_the_item_is_left_out() {
         let mut big = entry();
-        big.event = "x".repeat(HISTORY_ITEM_BUDGET);
+        big.event = "x".repeat(HISTORY_REPORT_LIMIT);
         let stored = history_item(&big, 5_000).unwrap();
         assert!(!stored.contains_key(EVENT));
         assert_eq!(
             history_from_item(ACCOUNT, REGION, "prod", &stored).event,
             ""
         );
-        big.report = "x".repeat(HISTORY_ITEM_BUDGET + 1);
+        big.report = "x".repeat(HISTORY_REPORT_LIMIT + 1);
         assert!(history_item(&big, 5_000).is_err());
     }
 }

@@ -32,9 +32,9 @@ mod keys;
 mod settings;
 mod windows;
 
-pub use history::HistoryEntry;
+pub use history::{HISTORY_REPORT_LIMIT, HistoryEntry};
 pub use keys::{alert_key, signature};
-pub use windows::{Recent, WindowDecision};
+pub use windows::{Claim, Recent, WindowDecision};
 
 /// The alert ledger: event claims, recent diagnoses, alert windows and history.
 #[derive(Debug, Clone)]
@@ -43,7 +43,14 @@ pub struct Ledger {
     table: String,
     window_secs: i64,
     retention_secs: i64,
+    /// How long an event claim holds off other invocations: longer than the function's
+    /// timeout, so a live invocation is never taken over and a killed one is after it.
+    lease_secs: i64,
 }
+
+/// The claim lease when none is configured: the template's 60-second function timeout plus
+/// margin.
+pub const DEFAULT_LEASE_SECS: i64 = 90;
 
 impl Ledger {
     pub fn new(
@@ -57,6 +64,13 @@ impl Ledger {
             table: table.into(),
             window_secs: window_minutes.saturating_mul(60),
             retention_secs: retention_days.saturating_mul(86_400),
+            lease_secs: DEFAULT_LEASE_SECS,
         }
+    }
+
+    /// The event claims' lease, in seconds.
+    pub fn with_lease(mut self, lease_secs: i64) -> Self {
+        self.lease_secs = lease_secs;
+        self
     }
 }

@@ -9,6 +9,8 @@ pub(super) const DEFAULT_RETENTION_DAYS: i64 = 30;
 
 pub(super) const MAX_WINDOW_MINUTES: i64 = 525_600; // a year
 const MAX_RETENTION_DAYS: i64 = 3_650; // ten years
+/// Lambda's longest timeout is 900 seconds; a lease must outlast it.
+const MAX_LEASE_SECONDS: i64 = 3_600;
 
 /// The ledger's settings, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,15 +18,19 @@ pub(super) struct Settings {
     table: String,
     window_minutes: i64,
     retention_days: i64,
+    lease_seconds: i64,
 }
 
 impl Ledger {
     /// From DEDUP_TABLE (None when unset/empty), DEDUP_WINDOW_MINUTES (default 60),
-    /// HISTORY_RETENTION_DAYS (default 30); a malformed number is
-    /// [`Error::Config`] with a one-line message.
+    /// HISTORY_RETENTION_DAYS (default 30), EVENT_LEASE_SECONDS (default 90, more than the
+    /// function's timeout); a malformed number is [`Error::Config`] with a one-line message.
     pub fn from_env(ddb: aws_sdk_dynamodb::Client) -> Result<Option<Self>> {
         let settings = settings(|name| std::env::var(name).ok())?;
-        Ok(settings.map(|s| Ledger::new(ddb, s.table, s.window_minutes, s.retention_days)))
+        Ok(settings.map(|s| {
+            Ledger::new(ddb, s.table, s.window_minutes, s.retention_days)
+                .with_lease(s.lease_seconds)
+        }))
     }
 }
 
@@ -51,6 +57,13 @@ pub(super) fn settings(lookup: impl Fn(&str) -> Option<String>) -> Result<Option
             DEFAULT_RETENTION_DAYS,
             MAX_RETENTION_DAYS,
             "days",
+        )?,
+        lease_seconds: whole_number(
+            &lookup,
+            "EVENT_LEASE_SECONDS",
+            super::DEFAULT_LEASE_SECS,
+            MAX_LEASE_SECONDS,
+            "seconds",
         )?,
     }))
 }
@@ -99,7 +112,8 @@ mod tests {
             Some(Settings {
                 table: "ledger".into(),
                 window_minutes: 60,
-                retention_days: 30
+                retention_days: 30,
+                lease_seconds: 90
             })
         );
         assert_eq!(

@@ -21,8 +21,10 @@
 //!    humans have their alert): mark the window alerted, the report topic, remember the
 //!    signature (never for a degraded diagnosis), the history, finish the event.
 //!
-//! When the ledger cannot be reached at all (denied, throttled past retries), the alert goes
-//! out anyway and says that repeats may alert again: fail open, never silent.
+//! A failed claim or lookup only costs the cheap paths: the stop is diagnosed and decided in
+//! its window all the same (the window knows the stop by its event id). The decision is tried
+//! twice; when it cannot be made at all (the ledger denied or down), the alert goes out anyway
+//! and says that repeats may alert again: fail open, never silent.
 
 use crate::error::{Error, Result};
 use crate::facts::Task;
@@ -123,9 +125,11 @@ impl<'a> Alerter<'a> {
         let owner = invocation_token();
         // The stop's name in the alert window: one event is one stop, however often delivered.
         let stop_id = stop.event_id.map_or_else(|| owner.clone(), str::to_string);
+        // Whether this invocation holds the event's claim (and so finishes or releases it).
+        let mut claimed = false;
         if let Some(event_id) = stop.event_id {
             match ledger.claim_event(event_id, &owner, now).await {
-                Ok(Claim::Mine) => {}
+                Ok(Claim::Mine) => claimed = true,
                 Ok(Claim::Done) => {
                     tracing::info!(event = %event_id, "event delivered before; dropped");
                     return Ok(Delivery::without_report(Outcome::Duplicate {
@@ -138,8 +142,9 @@ impl<'a> Alerter<'a> {
                     });
                 }
                 Err(error) => {
-                    tracing::error!(%error, "ledger unavailable; alerting without it");
-                    return self.fail_open(diagnose.await?).await;
+                    // The alert window still knows this stop by its event id, so a redelivery
+                    // is counted as this stop, not alerted again.
+                    tracing::error!(%error, event = %event_id, "could not claim the event; going on without the claim");
                 }
             }
         }
@@ -151,7 +156,7 @@ impl<'a> Alerter<'a> {
             started: Instant::now(),
         };
         let handled = self.claimed(&sequence, diagnose).await;
-        if let Some(event_id) = stop.event_id {
+        if let Some(event_id) = stop.event_id.filter(|_| claimed) {
             let finished = match &handled {
                 Ok(_) => ledger.finish_event(event_id, &owner, sequence.now()).await,
                 Err(_) => ledger.release_event(event_id, &owner, sequence.now()).await,
@@ -165,7 +170,7 @@ impl<'a> Alerter<'a> {
         handled
     }
 
-    /// Steps 2 to 6, with the event claimed.
+    /// Steps 2 to 6.
     async fn claimed(
         &self,
         sequence: &Sequence<'_>,
@@ -197,30 +202,25 @@ impl<'a> Alerter<'a> {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(%error, "ledger unavailable; alerting without it");
-                        return self.fail_open(diagnose.await?).await;
+                        tracing::warn!(%error, "could not count the repeat; diagnosing it");
                     }
                 }
             }
             Ok(None) => {}
-            Err(error) => {
-                tracing::error!(%error, "ledger unavailable; alerting without it");
-                return self.fail_open(diagnose.await?).await;
-            }
+            // The cheap path is an optimisation: without it the stop is diagnosed and decided.
+            Err(error) => tracing::warn!(%error, "could not look up recent diagnoses; diagnosing"),
         }
         let mut report = diagnose.await?;
         let key = alert_key(&report);
         let decided_at = sequence.now();
-        let decision = match ledger
-            .record(&key, report.workload(), stop_id, decided_at)
-            .await
-        {
-            Ok(decision) => decision,
-            Err(error) => {
-                tracing::error!(%error, "ledger unavailable; alerting without it");
-                return self.fail_open(report).await;
-            }
-        };
+        let decision =
+            match record_twice(ledger, &key, report.workload(), stop_id, decided_at).await {
+                Ok(decision) => decision,
+                Err(error) => {
+                    tracing::error!(%error, "ledger unavailable; alerting without it");
+                    return self.fail_open(report).await;
+                }
+            };
         let outcome = match decision {
             WindowDecision::Suppress { total, .. } => Outcome::Suppressed {
                 task: report.task.arn.clone(),
@@ -288,7 +288,7 @@ impl<'a> Alerter<'a> {
         decided_at: i64,
     ) {
         let ledger = sequence.ledger;
-        if report.is_degraded() {
+        if report.degraded {
             // A diagnosis with failed reads may have missed the fault: the next stop of this
             // signature is diagnosed afresh instead of reusing it.
             tracing::info!(task = %report.task.arn, "degraded diagnosis; not remembered for repeats");
@@ -330,7 +330,25 @@ impl<'a> Alerter<'a> {
     }
 }
 
-/// One claimed stop's place in time and in the ledger.
+/// The decision, tried a second time when the first try (with the SDK's own retries) failed:
+/// the one write without which the stop can only fail open.
+async fn record_twice(
+    ledger: &Ledger,
+    key: &str,
+    service: &str,
+    stop_id: &str,
+    now: i64,
+) -> Result<WindowDecision> {
+    match ledger.record(key, service, stop_id, now).await {
+        Ok(decision) => Ok(decision),
+        Err(error) => {
+            tracing::warn!(%error, "could not decide in the alert window; trying once more");
+            ledger.record(key, service, stop_id, now).await
+        }
+    }
+}
+
+/// One stop's place in time and in the ledger.
 struct Sequence<'s> {
     ledger: &'s Ledger,
     stop: Stop<'s>,

@@ -21,6 +21,11 @@ pub struct Report {
     /// earlier alerts were held back, or hit several services.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<Recurrence>,
+    /// A read was throttled or timed out: the diagnosis may have missed the fault, so it is
+    /// never cached as the answer for its signature (a denied read is not transient: it fails
+    /// the same way next time).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub degraded: bool,
     /// Why the root cause was chosen, or what was checked when nothing was wrong.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
@@ -159,6 +164,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         root_cause,
         findings,
         recurrence: None,
+        degraded: facts.gaps.iter().any(|gap| gap.transient),
         evidence,
     }
 }

@@ -741,6 +741,7 @@ mod tests {
         facts.gaps.push(Gap {
             read: Read::DescribeRouteTables,
             reason: "the doctor's role may not call ec2:DescribeRouteTables".into(),
+            transient: false,
         });
         facts.network.route_tables.clear();
         let finding = only(&DEFAULT_ROUTE, &facts);

@@ -58,7 +58,31 @@ where
         _ => sdk_message(error),
     };
     tracing::warn!(%read, %reason, "read failed; the checks that need it are skipped");
-    Gap { read, reason }
+    Gap {
+        read,
+        reason,
+        transient: is_transient(error),
+    }
+}
+
+/// Throttling, or no answer in time: worth reading again soon.
+fn is_transient<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    const THROTTLING: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "RequestThrottled",
+    ];
+    match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        _ => error.code().is_some_and(|code| THROTTLING.contains(&code)),
+    }
 }
 
 fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Option<String> {
@@ -127,6 +151,7 @@ pub async fn collect(
                 facts.gaps.push(Gap {
                     read,
                     reason: why.into(),
+                    transient: false,
                 });
             }
         }
@@ -240,6 +265,7 @@ async fn bounded<T>(
             tracing::warn!(?reads, "time budget ran out; publishing what is known");
             gaps.extend(reads.iter().map(|&read| Gap {
                 read,
+                transient: true,
                 reason: "timed out: the invocation's time budget ran out first".into(),
             }));
             None

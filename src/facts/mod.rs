@@ -62,6 +62,10 @@ pub struct Gap {
     #[serde(rename = "call")]
     pub read: Read,
     pub reason: String,
+    /// Throttled or timed out: the same read may well work a moment later, so the diagnosis
+    /// missing it is degraded. A denial or an unsupported call is not transient.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transient: bool,
 }
 
 /// Declares [`Read`]: one variant per read, named once with its IAM action.

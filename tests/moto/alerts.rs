@@ -20,15 +20,21 @@ const T0: i64 = 1_780_000_000;
 
 /// The ledger table, with the key schema template.yaml gives DedupTable.
 async fn ledger_table(world: &World) -> Ledger {
+    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
+    create_ledger_table(&ddb, TABLE).await;
+    Ledger::new(ddb, TABLE, WINDOW_MINUTES, 30)
+}
+
+/// Creates a ledger table named `table` with template.yaml's DedupTable key schema.
+pub(super) async fn create_ledger_table(ddb: &aws_sdk_dynamodb::Client, table: &str) {
     let template: Value = serde_norway::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap(),
     )
     .unwrap();
     let properties = &template["Resources"]["DedupTable"]["Properties"];
-    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
     let mut create = ddb
         .create_table()
-        .table_name(TABLE)
+        .table_name(table)
         .billing_mode(BillingMode::PayPerRequest);
     for key in properties["KeySchema"].as_array().unwrap() {
         create = create.key_schema(
@@ -51,7 +57,6 @@ async fn ledger_table(world: &World) -> Ledger {
         );
     }
     create.send().await.unwrap();
-    Ledger::new(ddb, TABLE, WINDOW_MINUTES, 30)
 }
 
 fn doctor(world: &World, ledger: Ledger) -> Doctor {

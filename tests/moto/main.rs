@@ -1,6 +1,7 @@
 //! Tests against moto server on 127.0.0.1 (started by `make test`): the doctor as the Lambda
 //! handler and as the CLI, reading back what it published through an SQS subscription.
 
+mod alert_path;
 mod alerts;
 mod efs;
 mod expect;

@@ -78,7 +78,11 @@ pub fn alert(report: &Report, limit: usize) -> Alert {
 /// Renders the report, dropping the least important findings until the rendering fits: passes
 /// first, then info, skipped and warnings, then failures other than the root cause, which
 /// always stays. Returns the rendering and how many findings were dropped.
-fn fit(report: &Report, limit: usize, render: impl Fn(&Report) -> String) -> (String, usize) {
+pub(crate) fn fit(
+    report: &Report,
+    limit: usize,
+    render: impl Fn(&Report) -> String,
+) -> (String, usize) {
     let mut trimmed = report.clone();
     let mut rendered = render(&trimmed);
     let mut dropped = 0;

@@ -19,7 +19,7 @@ const WINDOW_MINUTES: i64 = 60;
 const T0: i64 = 1_780_000_000;
 
 /// The ledger table, with the key schema template.yaml gives DedupTable.
-async fn ledger_table(world: &World) -> Ledger {
+pub(super) async fn ledger_table(world: &World) -> Ledger {
     let template: Value = serde_norway::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap(),
     )
@@ -66,7 +66,7 @@ fn topics(world: &World) -> Topics {
 }
 
 /// The world's event with another event id (a new stop of the same service).
-fn stop(world: &World, n: usize) -> Value {
+pub(super) fn stop(world: &World, n: usize) -> Value {
     let mut event = world.event.clone();
     event["id"] = Value::String(format!("stop-{n}"));
     event

@@ -147,6 +147,7 @@ mod tests {
     use super::*;
     use crate::doctor::diagnose_facts;
     use crate::test_support::{healthy_nat, task_default_route};
+    use std::collections::BTreeSet;
 
     fn broken_report() -> Report {
         let mut facts = healthy_nat();
@@ -244,5 +245,90 @@ mod tests {
         assert_eq!(doc["Cluster"], "none");
         let doc = document(&Sample::repeat(&"c".repeat(5_000), None), 0);
         assert!(doc["Cluster"].as_str().unwrap().chars().count() <= DIMENSION_VALUE_LIMIT);
+    }
+
+    /// The template's dashboard body as CloudWatch would get it (its `${...}` substituted),
+    /// and the names of what the alarm widget references.
+    fn dashboard() -> (Value, Vec<String>, Value) {
+        let template: Value = serde_norway::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml"))
+                .unwrap(),
+        )
+        .unwrap();
+        let body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .expect("DashboardBody is a Fn::Sub string")
+            .to_string();
+        let substitution = regex::Regex::new(r"\$\{([^}]+)\}").unwrap();
+        let referenced = substitution
+            .captures_iter(&body)
+            .map(|c| c[1].to_string())
+            .collect();
+        let body = substitution.replace_all(&body, "substituted");
+        (serde_json::from_str(&body).unwrap(), referenced, template)
+    }
+
+    #[test]
+    fn the_dashboard_queries_exactly_the_metrics_the_code_emits() {
+        let (body, _, _) = dashboard();
+        let search = regex::Regex::new(r#"\{([^,}]+),([^}]+)\} MetricName="([^"]+)""#).unwrap();
+        let (mut namespaces, mut metrics, mut dimensions) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for widget in body["widgets"].as_array().unwrap() {
+            if widget["type"] != "metric" {
+                continue;
+            }
+            for row in widget["properties"]["metrics"].as_array().unwrap() {
+                let row = row.as_array().unwrap();
+                match row[0].as_str() {
+                    // [namespace, metric name, (dimension name, value)*, options]
+                    Some(namespace) => {
+                        namespaces.insert(namespace.to_string());
+                        metrics.insert(row[1].as_str().unwrap().to_string());
+                        for pair in row[2..].chunks(2).filter(|p| p[0].is_string()) {
+                            dimensions.insert(pair[0].as_str().unwrap().to_string());
+                        }
+                    }
+                    None => {
+                        let expression = row[0]["expression"].as_str().unwrap();
+                        let found = search.captures(expression).expect(expression);
+                        namespaces.insert(found[1].to_string());
+                        dimensions.insert(found[2].to_string());
+                        metrics.insert(found[3].to_string());
+                    }
+                }
+            }
+        }
+        assert_eq!(namespaces, BTreeSet::from([NAMESPACE.to_string()]));
+        assert_eq!(metrics, METRICS.iter().map(|m| m.to_string()).collect());
+        assert_eq!(
+            dimensions,
+            DIMENSIONS.iter().map(|d| d.to_string()).collect()
+        );
+    }
+
+    #[test]
+    fn the_dashboard_shows_every_alarm_of_the_stack() {
+        let (body, referenced, template) = dashboard();
+        let alarms: BTreeSet<String> = template["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+            .map(|(name, _)| format!("{name}.Arn"))
+            .collect();
+        assert_eq!(alarms.len(), 4, "{alarms:?}");
+        let shown: BTreeSet<String> = referenced
+            .into_iter()
+            .filter(|r| r.ends_with(".Arn"))
+            .collect();
+        assert_eq!(shown, alarms);
+        let widget = body["widgets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["type"] == "alarm")
+            .expect("an alarm widget");
+        assert_eq!(widget["properties"]["alarms"].as_array().unwrap().len(), 4);
     }
 }

@@ -2,11 +2,13 @@
 //! teams route findings with rules on the report's own fields (`detail.rootCause`,
 //! `detail.task.cluster`, ...) to pagers, OpsCenter or API destinations. The event is
 //! `source: ecs-task-doctor`, `detail-type: ECS Task Diagnosis`, `resources: [task ARN]` and
-//! `detail` = the report JSON, trimmed like the SNS message to fit EventBridge's entry limit.
+//! `detail` = the report JSON, trimmed like the SNS message to fit EventBridge's entry limit,
+//! plus the routing fields the report itself does not hold (`severity`, `category`, `service`:
+//! the report topic's message attributes), so a rule can match `detail.severity`.
 
 use crate::arn::ArnParts;
 use crate::error::{Error, Result, sdk_message};
-use crate::notify::fit;
+use crate::notify::{fit, routing_attributes};
 use crate::verdict::Report;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
@@ -23,9 +25,7 @@ pub const BUS_VARIABLE: &str = "FINDINGS_BUS";
 pub fn entry(report: &Report, bus: &str) -> (PutEventsRequestEntry, usize) {
     let resource = &report.task.arn;
     let room = ENTRY_LIMIT - SOURCE.len() - DETAIL_TYPE.len() - resource.len();
-    let (detail, dropped) = fit(report, room, |r| {
-        serde_json::to_string(r).expect("a report serializes")
-    });
+    let (detail, dropped) = fit(report, room, detail);
     let entry = PutEventsRequestEntry::builder()
         .event_bus_name(bus)
         .source(SOURCE)
@@ -34,6 +34,20 @@ pub fn entry(report: &Report, bus: &str) -> (PutEventsRequestEntry, usize) {
         .detail(detail)
         .build();
     (entry, dropped)
+}
+
+/// Routing fields the report JSON lacks, added to the event's detail.
+const ADDED_FIELDS: [&str; 3] = ["severity", "category", "service"];
+
+/// The report JSON with the routing fields added.
+fn detail(report: &Report) -> String {
+    let mut detail = serde_json::to_value(report).expect("a report serializes");
+    for (name, value) in routing_attributes(report) {
+        if ADDED_FIELDS.contains(&name) {
+            detail[name] = serde_json::Value::String(value);
+        }
+    }
+    detail.to_string()
 }
 
 /// Checks a `FINDINGS_BUS` value: a bus name (`default` is the account's default bus) or an
@@ -165,8 +179,16 @@ mod tests {
         assert_eq!(entry.source(), Some("ecs-task-doctor"));
         assert_eq!(entry.detail_type(), Some("ECS Task Diagnosis"));
         assert_eq!(entry.resources(), std::slice::from_ref(&report.task.arn));
-        let detail: Report = serde_json::from_str(entry.detail().unwrap()).unwrap();
-        assert_eq!(detail, report);
+        let detail: Value = serde_json::from_str(entry.detail().unwrap()).unwrap();
+        assert_eq!(detail["severity"], "critical");
+        assert_eq!(detail["category"], "network-route");
+        assert_eq!(detail["service"], "web");
+        // Otherwise the report JSON as it is.
+        let mut bare = detail.clone();
+        for field in ADDED_FIELDS {
+            bare.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(bare, serde_json::to_value(&report).unwrap());
     }
 
     #[test]

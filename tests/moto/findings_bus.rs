@@ -118,6 +118,7 @@ async fn a_rule_on_root_cause_and_cluster_gets_matching_diagnoses_only() {
             "detail-type": ["ECS Task Diagnosis"],
             "detail": {
                 "rootCause": ["network.default-route"],
+                "severity": ["critical"],
                 "task": { "cluster": ["prod"] },
             },
         }),
@@ -142,6 +143,7 @@ async fn a_rule_on_root_cause_and_cluster_gets_matching_diagnoses_only() {
     assert_eq!(event["source"], "ecs-task-doctor");
     assert_eq!(event["detail-type"], "ECS Task Diagnosis");
     assert_eq!(event["resources"], json!([prod.task.arn]));
+    assert_eq!(event["detail"]["severity"], "critical");
     let detail: Report = serde_json::from_value(event["detail"].clone()).unwrap();
     assert_eq!(detail, prod, "the detail is the report as diagnosed");
 }

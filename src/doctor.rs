@@ -1,17 +1,22 @@
 //! The pipeline, shared by the Lambda and the CLI: event → reason → collect → checks →
-//! verdict, then the alert stage ([`crate::alert`]: ledger → notify).
+//! verdict, then the alert stage ([`crate::alert`]: ledger → notify), then the diagnosis on the
+//! findings bus ([`crate::eventbus`]) and its metric line ([`crate::metrics`]).
 
 use crate::alert::{Alerter, Stop};
 use crate::aws::{ClientCache, load_config};
 use crate::collect::{Target, collect, event_facts};
 use crate::error::Result;
 use crate::event::{Intake, intake};
+use crate::eventbus::Publisher;
 use crate::facts::{Facts, Task};
 use crate::ledger::Ledger;
+use crate::metrics::{Measured, Sample, Sink};
 use crate::notify::{Notifier, Topics};
 use crate::verdict::Report;
 use crate::{checks, reason, verdict};
 use serde_json::Value;
+use std::sync::OnceLock;
+use std::time::Duration;
 use tokio::time::Instant;
 
 pub use crate::alert::Outcome;
@@ -26,27 +31,55 @@ pub struct Doctor {
     clients: ClientCache,
     /// The alert ledger (DEDUP_TABLE); without one every diagnosis alerts.
     ledger: Option<Ledger>,
+    /// The findings bus (FINDINGS_BUS); without one no event is put.
+    findings: Option<Publisher>,
+    /// Where [`Doctor::handle_event`] writes a metric line per stopped task: the Lambda's
+    /// stdout. None: no metrics.
+    metrics: Option<Sink>,
 }
+
+/// How long putting a diagnosis on the findings bus may take: it runs after the alert, inside
+/// the time kept back from the Lambda's deadline for publishing.
+const PUT_EVENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Doctor {
     pub fn new(clients: ClientCache) -> Self {
         Doctor {
             clients,
             ledger: None,
+            findings: None,
+            metrics: None,
         }
     }
 
-    /// The doctor the Lambda runs: the standard AWS configuration chain, and the ledger the
-    /// environment names (DEDUP_TABLE, DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS).
+    /// The doctor the Lambda runs: the standard AWS configuration chain, the ledger the
+    /// environment names (DEDUP_TABLE, DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS) and the
+    /// findings bus (FINDINGS_BUS).
     pub async fn from_env() -> Result<Self> {
         let config = load_config().await;
         let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?;
-        Ok(Doctor::new(ClientCache::new(config)).with_ledger(ledger))
+        let findings = Publisher::from_env(&config)?;
+        Ok(Doctor::new(ClientCache::new(config))
+            .with_ledger(ledger)
+            .with_findings_bus(findings))
     }
 
     /// Alerts go through the ledger: one per root cause and window, history kept.
     pub fn with_ledger(mut self, ledger: Option<Ledger>) -> Self {
         self.ledger = ledger;
+        self
+    }
+
+    /// Every diagnosis that ran is also put on this bus, alerting or not.
+    pub fn with_findings_bus(mut self, findings: Option<Publisher>) -> Self {
+        self.findings = findings;
+        self
+    }
+
+    /// One embedded-metric-format line per stopped task the Lambda handles (diagnosed, or
+    /// counted as a repeat).
+    pub fn with_metrics(mut self, metrics: Option<Sink>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -110,14 +143,58 @@ impl Doctor {
             event_id: Some(&task.event_id),
             raw_event: Some(&task.raw),
         };
+        let measured = OnceLock::new();
         let diagnosis = async {
-            let (_, report) = self
+            let started = Instant::now();
+            let (facts, report) = self
                 .diagnose(Target::Event(&task), Some(&task.region), deadline)
                 .await?;
+            let _ = measured.set(Measured {
+                duration: started.elapsed(),
+                reads_skipped: facts.gaps.len(),
+            });
             Ok(report)
         };
         let delivery = Box::pin(self.alerter(topics, &known).run(stop, now, diagnosis)).await?;
+        // The alert sequence is done; the bus and the metrics can no longer fail the event.
+        let sample = match (&delivery.report, measured.get()) {
+            (Some(report), Some(measured)) => {
+                self.put_finding(report).await;
+                Some(Sample::diagnosed(report, *measured))
+            }
+            // Counted as a repeat of a recent diagnosis, before any read.
+            _ => match &delivery.outcome {
+                Outcome::Suppressed { root_cause, .. } => {
+                    Some(Sample::repeat(known.cluster_name(), root_cause.as_deref()))
+                }
+                _ => None,
+            },
+        };
+        if let (Some(sink), Some(sample)) = (&self.metrics, sample) {
+            sink.emit(&sample);
+        }
         Ok(delivery.outcome)
+    }
+
+    /// Puts a diagnosis on the findings bus, if there is one. A failure is logged and never
+    /// fails the invocation: the alert sequence already ran (a retry would be dropped as a
+    /// duplicate anyway), and the bus is a copy for routing, not the alert.
+    async fn put_finding(&self, report: &Report) {
+        let Some(findings) = &self.findings else {
+            return;
+        };
+        match tokio::time::timeout(PUT_EVENT_TIMEOUT, findings.put(report)).await {
+            Ok(Ok(event_id)) => {
+                tracing::info!(bus = %findings.bus(), %event_id, "diagnosis put on the findings bus")
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, "the diagnosis was not put on the findings bus")
+            }
+            Err(_) => tracing::error!(
+                bus = %findings.bus(),
+                "the diagnosis was not put on the findings bus: PutEvents timed out"
+            ),
+        }
     }
 
     /// `diagnose --publish`: a report already made goes through the same alert sequence as
@@ -141,6 +218,9 @@ impl Doctor {
             .alerter(topics, task)
             .run(stop, now, async { Ok(report) })
             .await?;
+        if let Some(report) = &delivery.report {
+            self.put_finding(report).await;
+        }
         Ok((delivery.outcome, delivery.report.unwrap_or(fallback)))
     }
 

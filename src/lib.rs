@@ -4,7 +4,8 @@
 //! Stages, each a module, in the order a stopped task meets them: [`event`] (intake) →
 //! [`reason`] (classify the stoppedReason) → [`collect`] (AWS reads into [`facts`], guided by
 //! [`needs`]) → [`checks`] (pure functions over the facts) → [`verdict`] (rank, root cause,
-//! report) → [`render`] (text, Chatbot, JSON) → [`alert`] ([`ledger`], then [`notify`]).
+//! report) → [`render`] (text, Chatbot, JSON) → [`alert`] ([`ledger`], then [`notify`]), then
+//! [`eventbus`] (the diagnosis on EventBridge) and [`metrics`] (its embedded-metric-format line).
 //! [`doctor`] runs them; shared helpers: [`arn`], [`text`], [`policy`] (the IAM evaluator),
 //! [`aws`] (clients), [`error`].
 
@@ -16,9 +17,11 @@ pub mod collect;
 pub mod doctor;
 pub mod error;
 pub mod event;
+pub mod eventbus;
 pub mod facts;
 pub mod ledger;
 pub mod logging;
+pub mod metrics;
 pub mod needs;
 pub mod notify;
 pub mod policy;

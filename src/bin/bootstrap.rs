@@ -1,6 +1,7 @@
 //! The Lambda function: wires the runtime to the library.
 
 use ecs_task_doctor::doctor::Doctor;
+use ecs_task_doctor::metrics::Sink;
 use ecs_task_doctor::notify::Topics;
 use lambda_runtime::{LambdaEvent, run, service_fn};
 use serde_json::Value;
@@ -12,8 +13,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // JSON or text, and the level, as the function's logging configuration says; never bodies.
     ecs_task_doctor::logging::init_lambda();
     let topics = Topics::from_env()?;
-    // Built once; warm invocations reuse the clients and their connections.
-    let doctor = Doctor::from_env().await?;
+    // Built once; warm invocations reuse the clients and their connections. The metric lines
+    // go to stdout, the function's log, where CloudWatch extracts them.
+    let doctor = Doctor::from_env().await?.with_metrics(Some(Sink::Stdout));
     let doctor = &doctor;
     run(service_fn(move |event: LambdaEvent<Value>| {
         let topics = topics.clone();

@@ -19,7 +19,7 @@ const WINDOW_MINUTES: i64 = 60;
 const T0: i64 = 1_780_000_000;
 
 /// The ledger table, with the key schema template.yaml gives DedupTable.
-async fn ledger_table(world: &World) -> Ledger {
+pub(super) async fn ledger_table(world: &World) -> Ledger {
     let ddb = aws_sdk_dynamodb::Client::new(&world.config);
     create_ledger_table(&ddb, TABLE).await;
     Ledger::new(ddb, TABLE, WINDOW_MINUTES, 30)
@@ -71,7 +71,7 @@ fn topics(world: &World) -> Topics {
 }
 
 /// The world's event with another event id (a new stop of the same service).
-fn stop(world: &World, n: usize) -> Value {
+pub(super) fn stop(world: &World, n: usize) -> Value {
     let mut event = world.event.clone();
     event["id"] = Value::String(format!("stop-{n}"));
     event

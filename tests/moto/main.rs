@@ -6,6 +6,7 @@ mod alerts;
 mod efs;
 mod expect;
 mod faults;
+mod findings_bus;
 mod identity;
 mod network;
 mod paths;

@@ -9,8 +9,8 @@
 use crate::arn::ArnParts;
 use crate::error::{Error, Result, sdk_message};
 use crate::notify::routing_attributes;
-use crate::verdict::fit_report;
 use crate::verdict::Report;
+use crate::verdict::fit_report;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 

@@ -131,6 +131,8 @@ impl Doctor {
     ) -> Result<Outcome> {
         let task = match intake(input)? {
             Intake::Ignore(why) => {
+                // The reason quotes the stoppedReason, which may carry a presigned URL.
+                let why = crate::text::redact(&why);
                 tracing::info!(%why, "event ignored");
                 return Ok(Outcome::Ignored { why });
             }

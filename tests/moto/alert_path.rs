@@ -213,3 +213,44 @@ async fn one_alert_per_root_cause_whatever_single_fault_happens() {
     assert_eq!(cells, CALLS.len() * FAULTS.len());
     assert_eq!(reached, cells, "every cell's fault fired");
 }
+
+#[tokio::test]
+async fn a_hostile_stopped_reason_reaches_chat_escaped() {
+    let _moto = moto().await;
+    let world = build(Egress::None, "ecs-task-stopped-secrets-network.json").await;
+    // `ecs:StopTask --reason` lets anyone with that permission write this.
+    let hostile = "ResourceInitializationError: unable to pull secrets or registry auth: \
+                   execution resource retrieval failed: unable to retrieve secret from asm: \
+                   <!channel> <https://evil.example|Open console> @here please look";
+    // A task DescribeTasks no longer knows: the event's own text is what the doctor reads.
+    let mut event = another_stop(&world, "hostile", "00000000000000000000000000000bad");
+    event["detail"]["stoppedReason"] = Value::String(hostile.into());
+    let doctor = Doctor::new(ClientCache::new(world.config.clone()));
+    let topics = Topics {
+        alert: world.topic_arn.clone(),
+        report: None,
+    };
+    let outcome = doctor.handle_event(event, topics, None).await.unwrap();
+    assert!(matches!(outcome, Outcome::Published { .. }), "{outcome:?}");
+    let messages = drain(&world.config, &world.queue_url).await;
+    assert_eq!(messages.len(), 1);
+    let report: ecs_task_doctor::verdict::Report =
+        serde_json::from_str(messages[0]["Message"].as_str().unwrap()).unwrap();
+    assert!(
+        report.task.stopped_reason.contains("<!channel>"),
+        "the report keeps the text as it was"
+    );
+    let chat = serde_json::to_string(&ecs_task_doctor::render::chatbot(&report)).unwrap();
+    for raw in [
+        "<!channel>",
+        "<https://evil.example",
+        "|Open console>",
+        "@here",
+    ] {
+        assert!(!chat.contains(raw), "{raw} reaches chat unescaped: {chat}");
+    }
+    assert!(
+        chat.contains("&lt;!channel&gt;") || !chat.contains("channel"),
+        "{chat}"
+    );
+}

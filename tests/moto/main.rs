@@ -8,6 +8,7 @@ mod expect;
 mod faults;
 mod findings_bus;
 mod identity;
+mod lambda_process;
 mod network;
 mod paths;
 mod rule_pattern;

@@ -7,6 +7,7 @@ use super::alerts::create_ledger_table;
 use super::faults::{FaultProxy, rand_suffix};
 use super::support::{ACCOUNT, REGION, moto};
 use super::world::{Egress, World, build, received};
+use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use ecs_task_doctor::aws::ClientCache;
 use ecs_task_doctor::doctor::{Doctor, Outcome};
 use ecs_task_doctor::ledger::Ledger;
@@ -252,5 +253,204 @@ async fn a_hostile_stopped_reason_reaches_chat_escaped() {
     assert!(
         chat.contains("&lt;!channel&gt;") || !chat.contains("channel"),
         "{chat}"
+    );
+}
+
+/// Registers a copy of the world's task definition under `family`, with `change` applied to
+/// its container.
+async fn register_variant(
+    world: &World,
+    family: &str,
+    change: impl FnOnce(ContainerDefinition) -> ContainerDefinition,
+) -> String {
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    let base = ecs
+        .describe_task_definition()
+        .task_definition(world.event["detail"]["taskDefinitionArn"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let base = base.task_definition().unwrap();
+    let container = change(base.container_definitions()[0].clone());
+    ecs.register_task_definition()
+        .family(family)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .set_execution_role_arn(base.execution_role_arn().map(str::to_string))
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
+    let _moto = moto().await;
+    let world = build(
+        Egress::Nat { nat_routed: true },
+        "ecs-task-stopped-signal-killed.json",
+    )
+    .await;
+    // Root cause 1, VPC-wide: a subnet whose route table has no way out (20 services).
+    let ec2 = aws_sdk_ec2::Client::new(&world.config);
+    let dead_end = ec2
+        .create_subnet()
+        .vpc_id(&world.vpc)
+        .cidr_block("10.0.200.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    let table = ec2
+        .create_route_table()
+        .vpc_id(&world.vpc)
+        .send()
+        .await
+        .unwrap()
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    ec2.associate_route_table()
+        .route_table_id(&table)
+        .subnet_id(&dead_end)
+        .send()
+        .await
+        .unwrap();
+    let web = world.event["detail"]["taskDefinitionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Root causes 2 and 3, per service: a log group and a secret that do not exist (15 each).
+    let no_log_group = register_variant(&world, "no-log-group", |mut c| {
+        let mut log = c.log_configuration.take().unwrap();
+        log.options
+            .get_or_insert_default()
+            .insert("awslogs-group".into(), "/ecs/never-created".into());
+        c.log_configuration = Some(log);
+        c
+    })
+    .await;
+    let no_secret = register_variant(&world, "no-secret", |mut c| {
+        c.secrets = Some(vec![
+            aws_sdk_ecs::types::Secret::builder()
+                .name("DB_PASSWORD")
+                .value_from(format!(
+                    "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:never-created-AbCdEf"
+                ))
+                .build()
+                .unwrap(),
+        ]);
+        c
+    })
+    .await;
+    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
+    create_ledger_table(&ddb, "burst-ledger").await;
+    let ledger = Ledger::new(ddb.clone(), "burst-ledger", 60, 30);
+    let doctor = std::sync::Arc::new(
+        Doctor::new(ClientCache::new(world.config.clone())).with_ledger(Some(ledger)),
+    );
+    let topics = Topics {
+        alert: world.topic_arn.clone(),
+        report: None,
+    };
+    let task_prefix = world.task_arn.rsplit_once('/').unwrap().0.to_string();
+    let mut events = Vec::new();
+    for round in 0..6 {
+        for service in 0..50 {
+            let (definition, subnet) = match service {
+                0..20 => (&web, &dead_end),
+                20..35 => (&no_log_group, &world.task_subnet),
+                _ => (&no_secret, &world.task_subnet),
+            };
+            let mut event = world.event.clone();
+            event["id"] = Value::String(format!("burst-{service}-{round}"));
+            let detail = &mut event["detail"];
+            detail["taskArn"] = Value::String(format!("{task_prefix}/{service:016x}{round:016x}"));
+            detail["group"] = Value::String(format!("service:svc-{service}"));
+            detail["taskDefinitionArn"] = Value::String(definition.clone());
+            for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
+                if item["name"] == "subnetId" {
+                    item["value"] = Value::String(subnet.clone());
+                }
+            }
+            events.push(event);
+        }
+    }
+    // 20 invocations at a time, as a burst of stops fans out.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(20));
+    let handles: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let (doctor, topics, gate) = (doctor.clone(), topics.clone(), gate.clone());
+            tokio::spawn(async move {
+                let _turn = gate.acquire().await.unwrap();
+                doctor.handle_event(event, topics, None).await
+            })
+        })
+        .collect();
+    let mut published = 0;
+    let mut suppressed = 0;
+    for handle in handles {
+        match handle.await.unwrap().expect("no stop of the burst fails") {
+            Outcome::Published { .. } => published += 1,
+            Outcome::Suppressed { .. } => suppressed += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    let alerts = drain(&world.config, &world.queue_url).await;
+    let reports: Vec<Value> = alerts
+        .iter()
+        .map(|m| serde_json::from_str(m["Message"].as_str().unwrap()).unwrap())
+        .collect();
+    let mut causes: Vec<String> = reports
+        .iter()
+        .map(|r| r["rootCause"].as_str().unwrap_or("none").to_string())
+        .collect();
+    causes.sort();
+    causes.dedup();
+    // One alert for the VPC-wide route, one per service for each per-service cause.
+    assert_eq!(alerts.len(), 1 + 15 + 15, "{causes:?}");
+    assert_eq!(
+        causes,
+        ["logs.log-group", "network.default-route", "secret.exists"],
+        "the three root causes"
+    );
+    assert_eq!(published, alerts.len());
+    assert_eq!(published + suppressed, 300);
+    assert!(
+        reports.iter().all(|r| r.get("degraded").is_none()),
+        "no read was lost to throttling"
+    );
+    // The ledger's windows count every stop once: 300 in all, 300 − alerts held back.
+    let items = ddb.scan().table_name("burst-ledger").send().await.unwrap();
+    let windows: Vec<_> = items
+        .items()
+        .iter()
+        .filter(|item| item["pk"].as_s().is_ok_and(|pk| pk.starts_with("alert#")))
+        .collect();
+    let sum = |name: &str| -> u64 {
+        windows
+            .iter()
+            .map(|w| w[name].as_n().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(windows.len(), 31);
+    assert_eq!(sum("total"), 300);
+    assert_eq!(sum("suppressed"), 300 - 31);
+    eprintln!(
+        "burst: 300 stops of 50 services, 20 at a time: {published} alerts, {suppressed} held back"
     );
 }

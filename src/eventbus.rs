@@ -154,15 +154,8 @@ impl Publisher {
 mod tests {
     use super::*;
     use crate::checks::Status;
-    use crate::doctor::diagnose_facts;
-    use crate::test_support::{healthy_nat, task_default_route};
+    use crate::test_support::broken_report;
     use serde_json::Value;
-
-    fn broken_report() -> Report {
-        let mut facts = healthy_nat();
-        task_default_route(&mut facts).state = Some("blackhole".into());
-        diagnose_facts(&facts)
-    }
 
     fn size(entry: &PutEventsRequestEntry) -> usize {
         entry.source().unwrap().len()

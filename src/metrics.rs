@@ -146,14 +146,8 @@ impl Sink {
 mod tests {
     use super::*;
     use crate::doctor::diagnose_facts;
-    use crate::test_support::{healthy_nat, task_default_route};
+    use crate::test_support::{broken_report, healthy_nat};
     use std::collections::BTreeSet;
-
-    fn broken_report() -> Report {
-        let mut facts = healthy_nat();
-        task_default_route(&mut facts).state = Some("blackhole".into());
-        diagnose_facts(&facts)
-    }
 
     const MEASURED: Measured = Measured {
         duration: Duration::from_millis(812),

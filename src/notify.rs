@@ -178,15 +178,8 @@ pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
 mod tests {
     use super::*;
     use crate::checks::Status;
-    use crate::doctor::diagnose_facts;
-    use crate::test_support::{healthy_nat, task_default_route};
+    use crate::test_support::broken_report;
     use serde_json::Value;
-
-    fn broken_report() -> Report {
-        let mut facts = healthy_nat();
-        task_default_route(&mut facts).state = Some("blackhole".into());
-        diagnose_facts(&facts)
-    }
 
     #[test]
     fn the_envelope_has_a_string_per_protocol_and_a_default() {

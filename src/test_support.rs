@@ -263,3 +263,10 @@ pub fn task_default_route(facts: &mut Facts) -> &mut Route {
         .find(|r| r.destination_cidr.as_deref() == Some("0.0.0.0/0"))
         .expect("the fixture has a default route")
 }
+
+/// The report of a task whose default route is a blackhole: a root cause with a fix.
+pub fn broken_report() -> crate::verdict::Report {
+    let mut facts = healthy_nat();
+    task_default_route(&mut facts).state = Some("blackhole".into());
+    crate::doctor::diagnose_facts(&facts)
+}

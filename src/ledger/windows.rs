@@ -125,7 +125,8 @@ impl Ledger {
     }
 
     /// Sets `attribute` to `now` on the claim, if this owner still holds it (another
-    /// invocation that took over an expired lease keeps its claim).
+    /// invocation that took over an expired lease keeps its claim; refused, it is theirs to
+    /// finish or release).
     async fn update_claim(
         &self,
         event_id: &str,
@@ -133,21 +134,33 @@ impl Ledger {
         attribute: &str,
         now: i64,
     ) -> Result<()> {
+        self.stamp(event_pk(event_id), attribute, now, (OWNER, owner))
+            .await
+    }
+
+    /// Sets `attribute` to `now` on one item if its `guard` attribute holds the given value;
+    /// nothing happens when it does not.
+    async fn stamp(
+        &self,
+        pk: String,
+        attribute: &str,
+        now: i64,
+        (guard, holder): (&str, &str),
+    ) -> Result<()> {
         let updated = self
             .ddb
             .update_item()
             .table_name(&self.table)
-            .key(PK, s(event_pk(event_id)))
+            .key(PK, s(pk))
             .key(SK, s(SINGLE_SK))
             .update_expression("SET #attribute = :now")
-            .condition_expression("#owner = :owner")
+            .condition_expression("#guard = :holder")
             .expression_attribute_names("#attribute", attribute)
-            .expression_attribute_names("#owner", OWNER)
+            .expression_attribute_names("#guard", guard)
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":holder", s(holder))
             .send()
             .await;
-        // Refused: the claim is someone else's now; theirs to finish or release.
         conditional("dynamodb:UpdateItem", updated, |_| None).map(|_| ())
     }
 
@@ -363,21 +376,8 @@ impl Ledger {
     /// Records that the window's alert went out, so a later retry of the same stop does not
     /// alert again. Only the stop that opened the window marks it.
     pub async fn mark_alerted(&self, alert_key: &str, stop: &str, now: i64) -> Result<()> {
-        let marked = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(alert_pk(alert_key)))
-            .key(SK, s(SINGLE_SK))
-            .update_expression("SET #alertedAt = :now")
-            .condition_expression("#openedBy = :stop")
-            .expression_attribute_names("#alertedAt", ALERTED_AT)
-            .expression_attribute_names("#openedBy", OPENED_BY)
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":stop", s(stop))
-            .send()
-            .await;
-        conditional("dynamodb:UpdateItem", marked, |_| None).map(|_| ())
+        self.stamp(alert_pk(alert_key), ALERTED_AT, now, (OPENED_BY, stop))
+            .await
     }
 
     /// Closes the window this stop opened (the one ending at `window_ends_at`) when its alert

@@ -22,7 +22,7 @@ const CALLS: &[(&str, &str)] = &[
     ("record", "dynamodb:*UpdateItem~#firstSeen"),
     ("history", "dynamodb:*Query~history#"),
     ("alert publish", "sns:Publish~MessageStructure=json"),
-    ("mark alerted", "dynamodb:*UpdateItem~SET #alertedAt"),
+    ("mark alerted", "dynamodb:*UpdateItem~#guard\":\"openedBy"),
     ("report publish", "sns:Publish~MessageAttributes"),
     ("remember", "dynamodb:*PutItem~signature#"),
     ("keep", "dynamodb:*PutItem~history#"),

@@ -6,8 +6,9 @@
 //! [`needs`]) → [`checks`] (pure functions over the facts) → [`verdict`] (rank, root cause,
 //! report) → [`render`] (text, Chatbot, JSON) → [`alert`] ([`ledger`], then [`notify`]).
 //! [`doctor`] runs them; shared helpers: [`arn`], [`text`], [`policy`] (the IAM evaluator),
-//! [`aws`] (clients), [`error`].
+//! [`aws`] (clients), [`accounts`] (whose credentials read a task), [`error`].
 
+pub mod accounts;
 pub mod alert;
 pub mod arn;
 pub mod aws;

@@ -307,6 +307,106 @@ mod tests {
         assert_eq!(session_name(&"x".repeat(100)).len(), 64);
     }
 
+    fn yaml(file: &str) -> serde_json::Value {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    fn actions(statements: &serde_json::Value) -> std::collections::BTreeSet<String> {
+        statements
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                serde_json::Value::String(one) => vec![one.clone()],
+                many => many
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// template.yaml's read policy: the function's policy holding the ECS reads.
+    fn central_read_actions() -> std::collections::BTreeSet<String> {
+        let template = yaml("template.yaml");
+        let policies = template["Resources"]["DiagnoseFunction"]["Properties"]["Policies"]
+            .as_array()
+            .unwrap();
+        let read = policies
+            .iter()
+            .find(|p| {
+                p["Statement"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|s| s["Sid"] == "EcsReadTaskAndService"))
+            })
+            .expect("template.yaml has the read policy");
+        actions(&read["Statement"])
+    }
+
+    #[test]
+    fn the_member_role_may_do_exactly_what_the_central_role_reads() {
+        let member = yaml("member.yaml");
+        let role = &member["Resources"]["MemberRole"]["Properties"];
+        let policies = role["Policies"].as_array().unwrap();
+        assert_eq!(policies.len(), 1, "one policy, compared as a whole");
+        let granted = actions(&policies[0]["PolicyDocument"]["Statement"]);
+        assert_eq!(granted, central_read_actions());
+        assert!(
+            role["ManagedPolicyArns"].is_null(),
+            "no managed policy adds actions"
+        );
+        // Never a value: no secret, parameter, object or decryption.
+        for action in &granted {
+            assert!(
+                ![
+                    "GetSecretValue",
+                    "GetParameter",
+                    "GetObject",
+                    "Decrypt",
+                    "*"
+                ]
+                .iter()
+                .any(|value| action.ends_with(value)),
+                "{action} reads a value"
+            );
+        }
+        // Every read the doctor makes in the account is allowed (AssumeRole is the central
+        // role's, made to get here).
+        for read in Read::ALL.iter().filter(|&&r| r != Read::AssumeRole) {
+            assert!(granted.contains(read.action()), "{read} is not granted");
+        }
+        // Trusted by the central function's role only, inside the organisation.
+        let trust = &role["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(trust.as_array().unwrap().len(), 1);
+        assert_eq!(
+            trust[0]["Principal"]["AWS"]["Ref"],
+            "CentralFunctionRoleArn"
+        );
+        assert_eq!(
+            trust[0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"]["Ref"],
+            "OrganizationId"
+        );
+    }
+
+    #[test]
+    fn every_rule_forwarding_or_taking_task_stops_has_the_doctors_pattern() {
+        let template = yaml("template.yaml");
+        let events = &template["Resources"]["DiagnoseFunction"]["Properties"]["Events"];
+        let pattern = &events["TaskStoppedWithInitError"]["Properties"]["Pattern"];
+        assert!(pattern.is_object());
+        assert_eq!(
+            &events["TaskStoppedInOrganization"]["Properties"]["Pattern"],
+            pattern
+        );
+        let member = yaml("member.yaml");
+        let rule = &member["Resources"]["ForwardTaskStops"]["Properties"];
+        assert_eq!(&rule["EventPattern"], pattern);
+        assert_eq!(rule["EventBusName"], "default");
+    }
+
     #[test]
     fn role_arns_use_the_regions_partition() {
         assert_eq!(partition("eu-west-1"), "aws");

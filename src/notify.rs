@@ -49,15 +49,17 @@ pub struct Alert {
 /// Subject: under 100 characters, one line, naming the account even when long names push it
 /// past the limit.
 pub fn subject(report: &Report) -> String {
-    let line: String = render::headline(report)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line = |text: String| -> String {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let line = one_line(render::headline(report));
     let subject = crate::text::truncate(&line, SUBJECT_LIMIT);
-    if subject.contains(report.task.account.as_str()) {
+    let account = one_line(render::account_label(&report.task));
+    if subject.contains(&account) {
         return subject;
     }
-    let account = render::account_label(&report.task);
     crate::text::truncate(&format!("[{account}] {line}"), SUBJECT_LIMIT)
 }
 

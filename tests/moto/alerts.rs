@@ -20,12 +20,17 @@ const T0: i64 = 1_780_000_000;
 
 /// The ledger table, with the key schema template.yaml gives DedupTable.
 async fn ledger_table(world: &World) -> Ledger {
+    ledger_table_in(&world.config).await
+}
+
+/// The ledger table in the account and region of `config`.
+pub(super) async fn ledger_table_in(config: &aws_config::SdkConfig) -> Ledger {
     let template: Value = serde_norway::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap(),
     )
     .unwrap();
     let properties = &template["Resources"]["DedupTable"]["Properties"];
-    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
+    let ddb = aws_sdk_dynamodb::Client::new(config);
     let mut create = ddb
         .create_table()
         .table_name(TABLE)

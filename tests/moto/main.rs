@@ -7,6 +7,7 @@ mod expect;
 mod faults;
 mod identity;
 mod network;
+mod org;
 mod paths;
 mod rule_pattern;
 mod simulator;

@@ -30,7 +30,7 @@ demo: venv
 ## Unit tests, the classifier table, and the moto tests (moto started and stopped here).
 test: venv
 	scripts/with-moto.sh cargo test --all-targets
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml member.yaml
 
 ## checkov from PyPI, pinned: a new release adds checks, which would fail `make lint` with no
 ## change here. Not in $(VENV): it pins boto3==1.35.49 and networkx<2.7, which would
@@ -42,13 +42,13 @@ $(CHECKOV)/.installed-$(CHECKOV_VERSION):
 	$(CHECKOV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
-## Rust format and lints, cfn-lint, and checkov on template.yaml (offline; the checks it skips
+## Rust format and lints, cfn-lint, and checkov on template.yaml and member.yaml (offline; the checks it skips
 ## are listed with their reasons in .checkov.yaml).
 lint: venv $(CHECKOV)/.installed-$(CHECKOV_VERSION)
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	$(VENV)/bin/cfn-lint template.yaml
-	$(CHECKOV)/bin/checkov --config-file .checkov.yaml -f template.yaml --framework cloudformation --quiet --compact
+	$(VENV)/bin/cfn-lint template.yaml member.yaml
+	$(CHECKOV)/bin/checkov --config-file .checkov.yaml -f template.yaml -f member.yaml --framework cloudformation --quiet --compact
 
 $(TOOLS)/.installed:
 	python3 -m venv $(TOOLS)

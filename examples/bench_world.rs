@@ -3,6 +3,9 @@
 //! event), `topic_arn` and `report_topic_arn` (the function's TOPIC_ARN and REPORT_TOPIC_ARN,
 //! as `template.yaml` sets both) and `queue_url` (the queue subscribed to the alert topic).
 //!
+//! `member-event.json` is the same world's event in a member account (222233334444), which
+//! the function reads through the member role (MEMBER_ROLE_NAME): the member-account run.
+//!
 //! The world has every kind of hop the doctor reads: the task runs in a private subnet routed
 //! to a NAT gateway in a public subnet routed to the internet gateway, its task definition
 //! reads a Secrets Manager secret, and the VPC also has interface endpoints (Secrets Manager,
@@ -18,11 +21,29 @@ mod support;
 mod world;
 
 use std::path::PathBuf;
-use world::{Egress, build, interface_endpoints};
+use world::{Egress, Place, World, build, build_at, interface_endpoints};
 
 const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
 /// The interface endpoints added to the NAT world.
 const ENDPOINT_SERVICES: [&str; 2] = ["secretsmanager", "logs"];
+/// The member account of the member-account run.
+const MEMBER: &str = "222233334444";
+
+/// The NAT world with interface endpoints beside the NAT (as in world.rs's Egress::Endpoints).
+async fn bench_world(world: World) -> (World, Vec<String>) {
+    let (_, endpoints) = interface_endpoints(
+        &world.ec2,
+        &world.vpc,
+        &world.security_group,
+        &ENDPOINT_SERVICES,
+    )
+    .await;
+    let endpoints = endpoints
+        .iter()
+        .map(|(service, id)| format!("{service} {id}"))
+        .collect();
+    (world, endpoints)
+}
 
 #[tokio::main]
 async fn main() {
@@ -33,19 +54,15 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
 
     let _moto = support::moto().await;
-    let world = build(Egress::Nat { nat_routed: true }, FIXTURE).await;
-    // Interface endpoints beside the NAT, as in world.rs's Egress::Endpoints.
-    let (_, endpoints) = interface_endpoints(
-        &world.ec2,
-        &world.vpc,
-        &world.security_group,
-        &ENDPOINT_SERVICES,
-    )
-    .await;
-    let endpoints: Vec<String> = endpoints
-        .iter()
-        .map(|(service, id)| format!("{service} {id}"))
-        .collect();
+    let (world, endpoints) =
+        bench_world(build(Egress::Nat { nat_routed: true }, FIXTURE).await).await;
+    let member = Place {
+        config: support::account_config(MEMBER, support::REGION).await,
+        account: MEMBER.into(),
+        region: support::REGION.into(),
+    };
+    let (member, _) =
+        bench_world(build_at(member, Egress::Nat { nat_routed: true }, FIXTURE).await).await;
 
     // The report topic the deployed function also publishes to (REPORT_TOPIC_ARN).
     let sns = aws_sdk_sns::Client::new(&world.config);
@@ -54,6 +71,8 @@ async fn main() {
 
     let event = serde_json::to_string_pretty(&world.event).unwrap();
     std::fs::write(dir.join("event.json"), event + "\n").unwrap();
+    let member_event = serde_json::to_string_pretty(&member.event).unwrap();
+    std::fs::write(dir.join("member-event.json"), member_event + "\n").unwrap();
     std::fs::write(dir.join("topic_arn"), &world.topic_arn).unwrap();
     std::fs::write(dir.join("report_topic_arn"), &report_topic_arn).unwrap();
     std::fs::write(dir.join("queue_url"), &world.queue_url).unwrap();

@@ -12,6 +12,13 @@ invocation's response, reads the process's peak RSS, kills it and works out:
   every call of the current round has ended
 * peak RSS: VmHWM from /proc/PID/status, read before the kill
 
+When the world has `member-event.json` (the same world in a member account), as many runs
+again diagnose that event with MEMBER_ROLE_NAME set: the member-account run, each a fresh
+process, so the credential cache is cold (one sts:AssumeRole). Its extra rounds and calls
+against the own-account runs are reported. A warm cache adds no call at all: the moto test
+`org::member_stops_reach_the_central_doctor_which_reads_them_in_the_member_account` counts
+one AssumeRole for two events.
+
 Prints the figures against their targets (medians over the runs), the machine, and writes the
 same text to --report and the raw figures to DIR/results.json. Every process it starts is
 stopped on exit, whatever happens. Only 127.0.0.1 is contacted. Standard library only.
@@ -228,7 +235,7 @@ def machine():
     )
 
 
-def lambda_env(args, world, proxy_port, runtime_port):
+def lambda_env(args, world, proxy_port, runtime_port, member=False):
     with open(os.path.join(world, "topic_arn"), encoding="utf-8") as f:
         topic_arn = f.read().strip()
     env = {
@@ -261,6 +268,9 @@ def lambda_env(args, world, proxy_port, runtime_port):
         "_HANDLER": "bootstrap",
         "TOPIC_ARN": topic_arn,
     }
+    if member:
+        # template.yaml's MEMBER_ROLE_NAME with OrganizationId set.
+        env["MEMBER_ROLE_NAME"] = "ecs-task-doctor-reader"
     report = os.path.join(world, "report_topic_arn")
     if os.path.exists(report):
         with open(report, encoding="utf-8") as f:
@@ -268,8 +278,8 @@ def lambda_env(args, world, proxy_port, runtime_port):
     return env
 
 
-def run_once(args, index, proxy_port, proxy_log):
-    run_dir = os.path.join(args.dir, f"run-{index}")
+def run_once(args, index, proxy_port, proxy_log, member=False):
+    run_dir = os.path.join(args.dir, f"{'member-' if member else ''}run-{index}")
     os.makedirs(run_dir, exist_ok=True)
     summary_path = os.path.join(run_dir, "invocation.json")
     for stale in (summary_path,):
@@ -280,7 +290,7 @@ def run_once(args, index, proxy_port, proxy_log):
             sys.executable,
             os.path.join(HERE, "runtime_api.py"),
             "--event",
-            os.path.join(args.world, "event.json"),
+            os.path.join(args.world, "member-event.json" if member else "event.json"),
             "--out",
             summary_path,
             "--ready-file",
@@ -290,7 +300,7 @@ def run_once(args, index, proxy_port, proxy_log):
         os.path.join(run_dir, "runtime_api.port"),
         os.path.join(run_dir, "runtime_api.log"),
     )
-    env = lambda_env(args, args.world, proxy_port, runtime_port)
+    env = lambda_env(args, args.world, proxy_port, runtime_port, member)
     log_path = os.path.join(run_dir, "bootstrap.log")
     pid, process_start = launch(args.bootstrap, env, log_path)
     deadline = time.monotonic() + RESPONSE_TIMEOUT_S
@@ -337,6 +347,7 @@ def run_once(args, index, proxy_port, proxy_log):
         "init_ms": (summary["first_poll"] - process_start) * 1000.0,
         "wall_s": responded - delivered,
         "aws_calls": len(invocation),
+        "sts_calls": sum(1 for c in invocation if c.get("service") == "sts"),
         "aws_calls_during_init": len(during_init),
         "failed_calls": sorted(
             {short_op(c) + f" {c['status']}" for c in invocation if c["status"] >= 400}
@@ -369,7 +380,7 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def report(args, runs, zip_info):
+def report(args, runs, zip_info, member_runs=()):
     median = statistics.median
     wall = median(r["wall_s"] for r in runs)
     init = median(r["init_ms"] for r in runs)
@@ -456,6 +467,25 @@ def report(args, runs, zip_info):
             f"  {r['run']}: {r['wall_s']:.3f}  {r['init_ms']:.1f}  {r['peak_rss_kb'] / 1024.0:.1f}  "
             f"{r['aws_calls']}  {r['rounds']}{extra}"
         )
+    if member_runs:
+        m_wall = median(r["wall_s"] for r in member_runs)
+        m_rounds = max(r["rounds"] for r in member_runs)
+        m_calls = max(r["aws_calls"] for r in member_runs)
+        lines.append("")
+        lines.append(
+            "member-account run (cold credential cache, MEMBER_ROLE_NAME set; "
+            f"{len(member_runs)} fresh processes):"
+        )
+        lines.append(
+            f"  wall {m_wall:.3f} s ({m_wall - wall:+.3f} s), {m_calls} AWS calls ({m_calls - calls:+d}; "
+            f"sts {max(r['sts_calls'] for r in member_runs)}), {m_rounds} rounds ({m_rounds - rounds_max:+d}; "
+            f"target +1 cold, {verdict(m_rounds - rounds_max <= 1)}); warm cache: no STS call (moto test)"
+        )
+        for r in member_runs:
+            lines.append(
+                f"  {r['run']}: {r['wall_s']:.3f}  {r['init_ms']:.1f}  {r['peak_rss_kb'] / 1024.0:.1f}  "
+                f"{r['aws_calls']}  {r['rounds']}"
+            )
     middle = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
     lines.append("")
     lines.append(f"rounds of run {middle['run']} (ms after delivery; root cause {middle['root_cause']}):")
@@ -467,7 +497,11 @@ def report(args, runs, zip_info):
     with open(args.report, "w", encoding="utf-8") as f:
         f.write(text)
     with open(os.path.join(args.dir, "results.json"), "w", encoding="utf-8") as f:
-        json.dump({"delay_ms": args.delay_ms, "runs": runs, "zip": zip_info}, f, indent=1)
+        json.dump(
+            {"delay_ms": args.delay_ms, "runs": runs, "member_runs": list(member_runs), "zip": zip_info},
+            f,
+            indent=1,
+        )
     return all(row[3] != "MISS" for row in rows)
 
 
@@ -522,13 +556,24 @@ def main():
                 flush=True,
             )
             runs.append(figures)
+        member_runs = []
+        if os.path.exists(os.path.join(args.world, "member-event.json")):
+            for index in range(1, args.runs + 1):
+                figures = run_once(args, index, proxy_port, proxy_log, member=True)
+                print(
+                    f"bench: member run {index}/{args.runs}: wall {figures['wall_s']:.3f} s, "
+                    f"{figures['aws_calls']} AWS calls in {figures['rounds']} rounds",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                member_runs.append(figures)
     finally:
         cleanup()
 
     zip_info = {"note": args.zip_note}
     if args.zip_file and os.path.exists(args.zip_file):
         zip_info = {"path": args.zip_file, "bytes": os.path.getsize(args.zip_file)}
-    ok = report(args, runs, zip_info)
+    ok = report(args, runs, zip_info, member_runs)
     if args.strict and not ok:
         sys.exit(1)
 

@@ -2,10 +2,12 @@
 //! verdict, then the alert stage ([`crate::alert`]: ledger → notify), then the diagnosis on the
 //! findings bus ([`crate::eventbus`]) and its metric line ([`crate::metrics`]).
 
+use crate::accounts::{Accounts, MemberRole};
 use crate::alert::{Alerter, Stop};
+use crate::arn::{ArnParts, arn_resource_name};
 use crate::aws::{ClientCache, load_config};
-use crate::collect::{Target, collect, event_facts};
-use crate::error::Result;
+use crate::collect::{Target, collect, event_facts, unreachable_facts};
+use crate::error::{Error, Result};
 use crate::event::{Intake, intake};
 use crate::eventbus::Publisher;
 use crate::facts::{Facts, Task};
@@ -28,7 +30,8 @@ pub fn diagnose_facts(facts: &Facts) -> Report {
 }
 
 pub struct Doctor {
-    clients: ClientCache,
+    /// The doctor's own clients, and the member accounts' through their role.
+    accounts: Accounts,
     /// The alert ledger (DEDUP_TABLE); without one every diagnosis alerts.
     ledger: Option<Ledger>,
     /// The findings bus (FINDINGS_BUS); without one no event is put.
@@ -43,23 +46,35 @@ pub struct Doctor {
 const PUT_EVENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Doctor {
+    /// A doctor of one account: tasks of other accounts are not read.
     pub fn new(clients: ClientCache) -> Self {
+        Doctor::with_accounts(clients, MemberRole::None)
+    }
+
+    /// A doctor that reads other accounts' tasks through `role`.
+    pub fn with_accounts(clients: ClientCache, role: MemberRole) -> Self {
         Doctor {
-            clients,
+            accounts: Accounts::new(clients, role),
             ledger: None,
             findings: None,
             metrics: None,
         }
     }
 
-    /// The doctor the Lambda runs: the standard AWS configuration chain, the ledger the
-    /// environment names (DEDUP_TABLE, DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS) and the
-    /// findings bus (FINDINGS_BUS).
+    /// The doctor the Lambda runs: the standard AWS configuration chain, the member role
+    /// (MEMBER_ROLE_NAME), the ledger the environment names (DEDUP_TABLE,
+    /// DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS, EVENT_LEASE_SECONDS) and the findings bus
+    /// (FINDINGS_BUS).
     pub async fn from_env() -> Result<Self> {
+        Doctor::from_env_with(MemberRole::from_env()).await
+    }
+
+    /// [`Doctor::from_env`] with the member role given (the CLI's `--account`, `--role-arn`).
+    pub async fn from_env_with(role: MemberRole) -> Result<Self> {
         let config = load_config().await;
         let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?;
         let findings = Publisher::from_env(&config)?;
-        Ok(Doctor::new(ClientCache::new(config))
+        Ok(Doctor::with_accounts(ClientCache::new(config), role)
             .with_ledger(ledger)
             .with_findings_bus(findings))
     }
@@ -87,19 +102,64 @@ impl Doctor {
         self.ledger.as_ref()
     }
 
+    /// The doctor's own clients.
     pub fn clients(&self) -> &ClientCache {
-        &self.clients
+        self.accounts.own()
     }
 
-    /// Gathers the facts of a task and diagnoses them.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// Gathers the facts of a task, in the account its event or ARN names, and diagnoses them.
     pub async fn diagnose(
         &self,
         target: Target<'_>,
         region: Option<&str>,
         deadline: Option<Instant>,
     ) -> Result<(Facts, Report)> {
-        // Boxed: the collection's future is large, and stacks of worker threads are not.
-        let facts = Box::pin(collect(&self.clients, region, target, deadline)).await?;
+        let account = match &target {
+            Target::Event(event) => event.account.clone(),
+            Target::Named { cluster, task } => [task, cluster]
+                .iter()
+                .find_map(|arn| ArnParts::parse(arn).map(|p| p.account.to_string()))
+                .unwrap_or_default(),
+        };
+        self.diagnose_in(&account, target, region, deadline).await
+    }
+
+    /// [`Doctor::diagnose`] of a task of `account` (the doctor's own when empty). Every read
+    /// goes to that account; if it cannot be reached, an event's task is still diagnosed
+    /// from the event, with the gap saying why.
+    pub async fn diagnose_in(
+        &self,
+        account: &str,
+        target: Target<'_>,
+        region: Option<&str>,
+        deadline: Option<Instant>,
+    ) -> Result<(Facts, Report)> {
+        let region_name = region
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .or_else(|| self.clients().base().region().map(|r| r.to_string()))
+            .unwrap_or_default();
+        let session = match &target {
+            Target::Event(event) => arn_resource_name(&event.detail.task_arn),
+            Target::Named { task, .. } => arn_resource_name(task),
+        };
+        let facts = match self.accounts.access(account, &region_name, session).await {
+            // Boxed: the collection's future is large, and stacks of worker threads are not.
+            Ok(reader) => Box::pin(collect(&reader, region, target, deadline)).await?,
+            Err(gap) => match target {
+                Target::Event(event) => unreachable_facts(event, gap),
+                Target::Named { .. } => {
+                    return Err(Error::Aws {
+                        call: "sts:AssumeRole",
+                        message: gap.reason,
+                    });
+                }
+            },
+        };
         let report = diagnose_facts(&facts);
         Ok((facts, report))
     }
@@ -226,10 +286,14 @@ impl Doctor {
         Ok((delivery.outcome, delivery.report.unwrap_or(fallback)))
     }
 
-    /// The alert stage for a task: SNS in the task's region.
+    /// The alert stage for a task: SNS with the doctor's own credentials in the alert topic's
+    /// region (a member account's task may run in another region).
     fn alerter(&self, topics: Topics, task: &Task) -> Alerter<'_> {
-        let region = Some(task.region.as_str()).filter(|r| !r.is_empty());
-        let sns = self.clients.get(region).sns.clone();
+        let region = ArnParts::parse(&topics.alert)
+            .map(|p| p.region)
+            .or(Some(task.region.as_str()))
+            .filter(|r| !r.is_empty());
+        let sns = self.clients().get(region).sns.clone();
         Alerter::new(self.ledger.as_ref(), Notifier::new(sns, topics))
     }
 }

@@ -7,8 +7,9 @@
 //! report) → [`render`] (text, Chatbot, JSON) → [`alert`] ([`ledger`], then [`notify`]), then
 //! [`eventbus`] (the diagnosis on EventBridge) and [`metrics`] (its embedded-metric-format line).
 //! [`doctor`] runs them; shared helpers: [`arn`], [`text`], [`policy`] (the IAM evaluator),
-//! [`aws`] (clients), [`error`].
+//! [`aws`] (clients), [`accounts`] (whose credentials read a task), [`error`].
 
+pub mod accounts;
 pub mod alert;
 pub mod arn;
 pub mod aws;

@@ -1,6 +1,7 @@
 //! The CLI: wires arguments to the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ecs_task_doctor::accounts::{DEFAULT_MEMBER_ROLE, MemberRole};
 use ecs_task_doctor::collect::{self, Target};
 use ecs_task_doctor::doctor::{Doctor, diagnose_facts};
 use ecs_task_doctor::event::{Intake, intake};
@@ -73,6 +74,13 @@ struct DiagnoseArgs {
     /// Publish the alert to TOPIC_ARN exactly as the Lambda does.
     #[arg(long)]
     publish: bool,
+    /// The task's account, read through its member role (MEMBER_ROLE_NAME, default
+    /// ecs-task-doctor-reader) as the Lambda does; the doctor's own account is read directly.
+    #[arg(long, conflicts_with_all = ["role_arn", "facts"])]
+    account: Option<String>,
+    /// Read the task through this role (assumed with sts:AssumeRole), whatever its account.
+    #[arg(long, conflicts_with = "facts")]
+    role_arn: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,7 +182,19 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
         })?;
         diagnose_facts(&facts)
     } else {
-        let doctor = Doctor::from_env().await?;
+        let role = match (&args.account, &args.role_arn) {
+            (_, Some(arn)) => MemberRole::Arn(arn.clone()),
+            (Some(_), None) => match MemberRole::from_env() {
+                MemberRole::None => MemberRole::Named(DEFAULT_MEMBER_ROLE.into()),
+                named => named,
+            },
+            (None, None) => MemberRole::from_env(),
+        };
+        let doctor = Doctor::from_env_with(role).await?;
+        let diagnose = async |target: Target<'_>, region: Option<&str>| match &args.account {
+            Some(account) => doctor.diagnose_in(account, target, region, None).await,
+            None => doctor.diagnose(target, region, None).await,
+        };
         let mut raw_event = None;
         let (facts, mut report) = match (&args.event, &args.cluster, &args.task) {
             (Some(path), _, _) => {
@@ -191,17 +211,13 @@ async fn diagnose(args: DiagnoseArgs) -> Result<()> {
                         return Ok(());
                     }
                     Intake::Diagnose(task) => {
-                        doctor
-                            .diagnose(Target::Event(&task), Some(&task.region), None)
-                            .await?
+                        diagnose(Target::Event(&task), Some(&task.region)).await?
                     }
                 }
             }
             (None, Some(cluster), Some(task)) => {
                 let region = task.split(':').nth(3);
-                doctor
-                    .diagnose(Target::Named { cluster, task }, region, None)
-                    .await?
+                diagnose(Target::Named { cluster, task }, region).await?
             }
             _ => unreachable!("clap requires --event, --facts or --cluster with --task"),
         };

@@ -47,13 +47,21 @@ pub struct Alert {
     pub dropped_findings: usize,
 }
 
-/// Subject: under 100 characters, one line.
+/// Subject: under 100 characters, one line, naming the account even when long names push it
+/// past the limit.
 pub fn subject(report: &Report) -> String {
-    let line: String = render::headline(report)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    crate::text::truncate(&line, SUBJECT_LIMIT)
+    let one_line = |text: String| -> String {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let line = one_line(render::headline(report));
+    let subject = crate::text::truncate(&line, SUBJECT_LIMIT);
+    let account = one_line(render::account_label(&report.task));
+    if subject.contains(&account) {
+        return subject;
+    }
+    crate::text::truncate(&format!("[{account}] {line}"), SUBJECT_LIMIT)
 }
 
 fn envelope(report: &Report) -> String {
@@ -153,10 +161,12 @@ impl Notifier {
     }
 }
 
-/// Attributes subscribers can filter on: cluster, service, category, severity, rootCause.
+/// Attributes subscribers can filter on: account, cluster, service, category, severity,
+/// rootCause.
 pub fn routing_attributes(report: &Report) -> Vec<(&'static str, String)> {
     let root = report.root_finding();
     vec![
+        ("account", report.task.account.clone()),
         ("cluster", report.task.cluster.clone()),
         ("service", report.workload().to_string()),
         (
@@ -209,6 +219,20 @@ mod tests {
     }
 
     #[test]
+    fn the_subject_names_the_account_even_after_long_names() {
+        let mut report = broken_report();
+        report.task.account_alias = Some("payments-prod".into());
+        assert!(subject(&report).contains("payments-prod (123456789012)"));
+        report.task.group = Some(format!("service:{}", "w".repeat(120)));
+        let subject = subject(&report);
+        assert!(subject.chars().count() < 100, "{subject}");
+        assert!(
+            subject.starts_with("[payments-prod (123456789012)] "),
+            "{subject}"
+        );
+    }
+
+    #[test]
     fn the_subject_is_one_short_line() {
         let mut report = broken_report();
         report.task.group = Some(format!("service:{}\nsecond-line", "w".repeat(150)));
@@ -248,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn routing_attributes_name_cluster_service_category_severity_root() {
+    fn routing_attributes_name_account_cluster_service_category_severity_root() {
         let attributes = routing_attributes(&broken_report());
         let get = |name: &str| {
             attributes
@@ -256,6 +280,7 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.as_str())
         };
+        assert_eq!(get("account"), Some("123456789012"));
         assert_eq!(get("cluster"), Some("demo"));
         assert_eq!(get("service"), Some("web"));
         assert_eq!(get("category"), Some("network-route"));

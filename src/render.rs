@@ -18,15 +18,26 @@ pub fn headline(report: &Report) -> String {
         });
     match cause {
         Some(cause) => format!(
-            "ECS task failed to start: {} ({}) — {cause}",
+            "ECS task failed to start: {} ({}) in {} — {cause}",
             report.workload(),
             report.task.cluster,
+            account_label(&report.task),
         ),
         None => format!(
-            "ECS task failed to start: {} ({}) — no configuration fault found",
+            "ECS task failed to start: {} ({}) in {} — no configuration fault found",
             report.workload(),
-            report.task.cluster
+            report.task.cluster,
+            account_label(&report.task),
         ),
+    }
+}
+
+/// The task's account as the alerts name it: `payments-prod (222233334444)`, or the id alone
+/// when the account has no alias (or it could not be read).
+pub fn account_label(task: &crate::verdict::TaskSummary) -> String {
+    match task.account_alias.as_deref().filter(|a| !a.is_empty()) {
+        Some(alias) => format!("{alias} ({})", task.account),
+        None => task.account.clone(),
     }
 }
 
@@ -143,7 +154,12 @@ pub fn text(report: &Report) -> String {
         let _ = writeln!(out, "  Group:           {group}");
     }
     let _ = writeln!(out, "  Cluster:         {}", task.cluster);
-    let _ = writeln!(out, "  Account/Region:  {} / {}", task.account, task.region);
+    let _ = writeln!(
+        out,
+        "  Account/Region:  {} / {}",
+        account_label(task),
+        task.region
+    );
     if let Some(definition) = &task.task_definition {
         let _ = writeln!(out, "  Task definition: {definition}");
     }
@@ -316,6 +332,9 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
         ("region".to_string(), task.region.clone()),
         ("account".to_string(), task.account.clone()),
     ]);
+    if let Some(alias) = &task.account_alias {
+        context.insert("accountAlias".to_string(), alias.clone());
+    }
     if let Some(root) = &report.root_cause {
         context.insert("rootCause".to_string(), root.clone());
     }
@@ -366,6 +385,7 @@ mod golden {
         let mut facts = healthy_nat();
         task_default_route(&mut facts).state = Some("blackhole".into());
         facts.task.stopped_at = Some("2026-11-25T10:00:00.000Z".into());
+        facts.account_alias = Some("payments-prod".into());
         facts.task.stopped_reason = "CannotPullContainerError: failed to copy: httpReadSeeker: \
             failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket\
             .s3.us-east-1.amazonaws.com/a/b?X-Amz-Algorithm=AWS4-HMAC-SHA256\

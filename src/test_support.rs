@@ -140,6 +140,7 @@ pub fn healthy_nat() -> Facts {
         identity: Identity::default(),
         references: References::default(),
         gaps: vec![],
+        account_alias: None,
     }
 }
 

@@ -55,6 +55,9 @@ pub struct TaskSummary {
     pub stopped_at: Option<String>,
     pub region: String,
     pub account: String,
+    /// The account's alias, when it has one and the doctor could read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_alias: Option<String>,
 }
 
 impl Report {
@@ -159,6 +162,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
             stopped_at: task.stopped_at.clone(),
             region: task.region.clone(),
             account: task.account.clone(),
+            account_alias: facts.account_alias.clone(),
         },
         failure,
         root_cause,

@@ -19,6 +19,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let doctor = &doctor;
     run(service_fn(move |event: LambdaEvent<Value>| {
         let topics = topics.clone();
+        // The function's ARN names its account: no sts:GetCallerIdentity to tell a member
+        // account's event from the doctor's own.
+        if let Some(arn) =
+            ecs_task_doctor::arn::ArnParts::parse(&event.context.invoked_function_arn)
+        {
+            doctor.accounts().know_own(arn.account);
+        }
         // Stop reading early enough to publish what is known before Lambda's deadline.
         let deadline = budget(event.context.deadline);
         async move {

@@ -117,12 +117,24 @@ fn reads(check: &Check, cx: &Context) -> Vec<Finding> {
     if facts.gaps.is_empty() {
         return vec![];
     }
-    let mut lines: Vec<String> = facts
-        .gaps
+    // Reads that failed for one reason are named together (a role that could not be
+    // assumed, a time budget that ran out), each reason once.
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+    for gap in &facts.gaps {
+        let action = gap.read.action();
+        match by_reason
+            .iter_mut()
+            .find(|(reason, _)| *reason == gap.reason)
+        {
+            Some((_, actions)) if actions.contains(&action) => {}
+            Some((_, actions)) => actions.push(action),
+            None => by_reason.push((&gap.reason, vec![action])),
+        }
+    }
+    let lines: Vec<String> = by_reason
         .iter()
-        .map(|g| format!("{} ({})", g.read, g.reason))
+        .map(|(reason, actions)| format!("{} ({reason})", actions.join(", ")))
         .collect();
-    lines.dedup();
     vec![check.skipped(format!(
         "Skipped reads: the doctor could not call {}. The checks that needed them are skipped; the rest of the diagnosis stands.",
         lines.join("; ")
@@ -131,6 +143,40 @@ fn reads(check: &Check, cx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    use crate::checks::Context;
+    use crate::facts::{Gap, Read};
+
+    #[test]
+    fn reads_that_failed_for_one_reason_are_named_together() {
+        let mut facts = crate::test_support::healthy_nat();
+        let why = "not read: no access to account 222233334444".to_string();
+        facts.gaps = vec![
+            Gap {
+                read: Read::AssumeRole,
+                transient: false,
+                reason: "could not assume arn:aws:iam::222233334444:role/reader".into(),
+            },
+            Gap {
+                read: Read::DescribeTasks,
+                transient: false,
+                reason: why.clone(),
+            },
+            Gap {
+                read: Read::DescribeSubnets,
+                transient: false,
+                reason: why,
+            },
+        ];
+        let found = (super::READS.run)(&super::READS, &Context::new(&facts));
+        assert_eq!(
+            found[0].detail,
+            "Skipped reads: the doctor could not call sts:AssumeRole (could not assume \
+             arn:aws:iam::222233334444:role/reader); ecs:DescribeTasks, ec2:DescribeSubnets \
+             (not read: no access to account 222233334444). The checks that needed them are \
+             skipped; the rest of the diagnosis stands."
+        );
+    }
+
     #[test]
     fn versions_before_1_4() {
         assert!(super::is_before_1_4("1.3.0"));

@@ -22,6 +22,7 @@ mod network;
 
 pub use identity::simulate;
 
+use crate::accounts::Account;
 use crate::arn::ArnParts;
 use crate::aws::{ClientCache, Clients};
 use crate::error::{Error, Result, sdk_message};
@@ -91,35 +92,45 @@ fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Option<String> {
 
 /// Gathers the facts. Reads still running at `deadline` become gaps that say so, so a report
 /// goes out in time with what is known.
+///
+/// Every read goes to `account` (its credentials, the task's region): the task's account, as
+/// [`crate::accounts::Accounts::access`] gave it.
 pub async fn collect(
-    cache: &ClientCache,
+    account: &Account,
     region: Option<&str>,
     target: Target<'_>,
     deadline: Option<Instant>,
 ) -> Result<Facts> {
+    let cache = account.clients();
     let clients = cache.get(region);
     let clients = clients.as_ref();
     let mut facts = Facts::default();
     let mut named_gaps = Vec::new();
     // Round 1: the task. An event already names its task definition, service, ENI and
     // subnet, so those are read side by side with DescribeTasks; a task named on the command
-    // line needs DescribeTasks first.
-    let (task, named) = match &target {
+    // line needs DescribeTasks first. The account's alias, for the alert, beside them.
+    let (task, named, alias) = match &target {
         Target::Event(event) => {
             let from_event = task_from_event(event);
-            let (task, named) = tokio::join!(
+            let (task, named, alias) = tokio::join!(
                 round_one(clients, &target, &mut facts.gaps, &mut facts.task_source),
                 what_the_task_names(clients, &from_event, deadline, &mut named_gaps),
+                account_alias(account, clients),
             );
-            (task?, named)
+            (task?, named, alias)
         }
         Target::Named { .. } => {
-            let task = round_one(clients, &target, &mut facts.gaps, &mut facts.task_source).await?;
+            let (task, alias) = tokio::join!(
+                round_one(clients, &target, &mut facts.gaps, &mut facts.task_source),
+                account_alias(account, clients),
+            );
+            let task = task?;
             let named = what_the_task_names(clients, &task, deadline, &mut named_gaps).await;
-            (task, named)
+            (task, named, alias)
         }
     };
     facts.task = task;
+    facts.account_alias = keep(alias, &mut facts.gaps).flatten();
     facts.gaps.extend(named_gaps);
     let Some((definition, service, eni, subnet)) = named else {
         return Ok(facts);
@@ -405,6 +416,50 @@ fn merge_event(mut task: Task, event: &StoppedTask) -> Task {
         task.attachment = from_event.attachment;
     }
     task
+}
+
+/// The account's alias (iam:ListAccountAliases, through the account's own credentials), read
+/// once per account and process.
+async fn account_alias(
+    account: &Account,
+    clients: &Clients,
+) -> std::result::Result<Option<String>, Gap> {
+    if let Some(known) = account.known_alias() {
+        return Ok(known);
+    }
+    let out = clients
+        .iam
+        .list_account_aliases()
+        .send()
+        .await
+        .map_err(|e| gap(Read::ListAccountAliases, &e))?;
+    let alias = out.account_aliases().first().cloned();
+    account.remember_alias(alias.clone());
+    Ok(alias)
+}
+
+/// The facts of an event whose account could not be reached (`unreachable`, the
+/// sts:AssumeRole gap): the event's copy of the task, and every other read recorded as not
+/// made, so each check says it was skipped rather than judging an empty world.
+pub fn unreachable_facts(event: &StoppedTask, unreachable: Gap) -> Facts {
+    let why = format!(
+        "not read: the doctor has no access to account {} (see sts:AssumeRole)",
+        event.account
+    );
+    let mut facts = event_facts(event);
+    facts.gaps = std::iter::once(unreachable)
+        .chain(
+            Read::ALL
+                .iter()
+                .filter(|&&read| read != Read::AssumeRole)
+                .map(|&read| Gap {
+                    read,
+                    transient: false,
+                    reason: why.clone(),
+                }),
+        )
+        .collect();
+    facts
 }
 
 /// The facts an event alone gives, with no AWS reads: what the doctor knows when every read

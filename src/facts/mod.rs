@@ -33,6 +33,9 @@ pub struct Facts {
     /// Reads that failed, so the checks that needed them are skipped with the reason.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+    /// The alias of the task's account (iam:ListAccountAliases), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_alias: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -79,6 +82,9 @@ macro_rules! reads {
         }
 
         impl Read {
+            /// Every read, in declaration order.
+            pub const ALL: &[Read] = &[$(Read::$variant,)+];
+
             /// The IAM action of the read: `ec2:DescribeRouteTables`.
             pub fn action(self) -> &'static str {
                 match self {
@@ -122,6 +128,10 @@ reads! {
     DescribeImages => "ecr:DescribeImages",
     DescribeMountTargets => "elasticfilesystem:DescribeMountTargets",
     DescribeAccessPoints => "elasticfilesystem:DescribeAccessPoints",
+    /// The member role in the task's account, for a task of another account of the organisation.
+    AssumeRole => "sts:AssumeRole",
+    /// The task account's alias, which the alert names beside the account id.
+    ListAccountAliases => "iam:ListAccountAliases",
 }
 
 impl std::fmt::Display for Read {

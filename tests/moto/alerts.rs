@@ -20,7 +20,12 @@ const T0: i64 = 1_780_000_000;
 
 /// The ledger table, with the key schema template.yaml gives DedupTable.
 pub(super) async fn ledger_table(world: &World) -> Ledger {
-    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
+    ledger_table_in(&world.config).await
+}
+
+/// The ledger table in the account and region of `config`.
+pub(super) async fn ledger_table_in(config: &aws_config::SdkConfig) -> Ledger {
+    let ddb = aws_sdk_dynamodb::Client::new(config);
     create_ledger_table(&ddb, TABLE).await;
     Ledger::new(ddb, TABLE, WINDOW_MINUTES, 30)
 }

@@ -10,6 +10,7 @@ mod findings_bus;
 mod identity;
 mod lambda_process;
 mod network;
+mod org;
 mod paths;
 mod rule_pattern;
 mod simulator;

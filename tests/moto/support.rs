@@ -67,3 +67,30 @@ pub async fn config() -> SdkConfig {
         .load()
         .await
 }
+
+/// Credentials that act in `account`: moto's AssumeRole gives keys of the role's account,
+/// whether or not the role exists (moto/sts/models.py `_create_access_key`). Valid until the
+/// next reset, which wipes them.
+pub async fn account_config(account: &str, region: &str) -> SdkConfig {
+    let sts = aws_sdk_sts::Client::new(&config().await);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/world-builder"))
+        .role_session_name("world-builder")
+        .send()
+        .await
+        .unwrap();
+    let given = out.credentials().unwrap();
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(aws_sdk_sns::config::Credentials::new(
+            given.access_key_id(),
+            given.secret_access_key(),
+            Some(given.session_token().to_string()),
+            None,
+            "moto-member",
+        ))
+        .load()
+        .await
+}

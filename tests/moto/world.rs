@@ -2,6 +2,7 @@
 //! a service whose task runs in the private subnet, and an SNS topic read back through SQS.
 
 use super::support::{ACCOUNT, REGION, config};
+use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, DomainType, IpPermission, UserIdGroupPair, VpcEndpointType,
 };
@@ -51,8 +52,32 @@ pub struct World {
 
 pub const SECRET_NAME: &str = "demo/db-password";
 
+/// Where a world is built: an account (the credentials that act in it) and a region.
+pub struct Place {
+    pub config: SdkConfig,
+    pub account: String,
+    pub region: String,
+}
+
+impl Place {
+    /// The default account and region, the doctor's own.
+    pub async fn central() -> Place {
+        Place {
+            config: config().await,
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+        }
+    }
+}
+
 pub async fn build(egress: Egress, fixture: &str) -> World {
     build_with(egress, fixture, |container, _| container).await
+}
+
+/// Builds the world in another account or region. Its alerts still go to the central
+/// account's topic and queue (`topic_arn`, `queue_url`: read them with the central config).
+pub async fn build_at(place: Place, egress: Egress, fixture: &str) -> World {
+    build_full(place, egress, fixture, |container, _| container, vec![]).await
 }
 
 /// Builds the world with the task's container definition changed by `container`, which gets
@@ -62,21 +87,33 @@ pub async fn build_with(
     fixture: &str,
     container: impl FnOnce(ContainerDefinitionBuilder, &str) -> ContainerDefinitionBuilder,
 ) -> World {
-    build_full(egress, fixture, container, vec![]).await
+    build_full(Place::central().await, egress, fixture, container, vec![]).await
 }
 
 /// Builds the world with the task definition's volumes.
 pub async fn build_with_volumes(egress: Egress, fixture: &str, volumes: Vec<Volume>) -> World {
-    build_full(egress, fixture, |container, _| container, volumes).await
+    build_full(
+        Place::central().await,
+        egress,
+        fixture,
+        |container, _| container,
+        volumes,
+    )
+    .await
 }
 
 async fn build_full(
+    place: Place,
     egress: Egress,
     fixture: &str,
     container: impl FnOnce(ContainerDefinitionBuilder, &str) -> ContainerDefinitionBuilder,
     volumes: Vec<Volume>,
 ) -> World {
-    let config = config().await;
+    let Place {
+        config,
+        account,
+        region,
+    } = place;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
 
@@ -97,12 +134,13 @@ async fn build_full(
     let subnet = |cidr: &'static str| {
         let ec2 = ec2.clone();
         let vpc = vpc.clone();
+        let region = region.clone();
         async move {
             let out = ec2
                 .create_subnet()
                 .vpc_id(vpc)
                 .cidr_block(cidr)
-                .availability_zone(format!("{REGION}a"))
+                .availability_zone(format!("{region}a"))
                 .send()
                 .await
                 .unwrap();
@@ -221,7 +259,7 @@ async fn build_full(
             .create_vpc_endpoint()
             .vpc_id(&vpc)
             .vpc_endpoint_type(VpcEndpointType::Gateway)
-            .service_name(format!("com.amazonaws.{REGION}.s3"))
+            .service_name(format!("com.amazonaws.{region}.s3"))
             .route_table_ids(&private_table)
             .send()
             .await
@@ -262,14 +300,14 @@ async fn build_full(
         .requires_compatibilities(Compatibility::Fargate)
         .cpu("256")
         .memory("512")
-        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
+        .execution_role_arn(format!("arn:aws:iam::{account}:role/web-execution"))
         .set_volumes(Some(volumes))
         .container_definitions(
             container(
                 ContainerDefinition::builder()
                     .name("web")
                     .image(format!(
-                        "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.8.2"
+                        "{account}.dkr.ecr.{region}.amazonaws.com/web:1.8.2"
                     ))
                     // moto needs container-level memory even on Fargate.
                     .memory(512)
@@ -277,7 +315,7 @@ async fn build_full(
                         LogConfiguration::builder()
                             .log_driver(LogDriver::Awslogs)
                             .options("awslogs-group", "/ecs/web")
-                            .options("awslogs-region", REGION)
+                            .options("awslogs-region", &region)
                             .options("awslogs-stream-prefix", "web")
                             .build()
                             .unwrap(),
@@ -325,9 +363,11 @@ async fn build_full(
     // The fixture, pointed at this world's task.
     event["id"] = Value::String(format!("test-{}", task_arn.rsplit('/').next().unwrap()));
     event["resources"] = serde_json::json!([task_arn]);
+    event["account"] = Value::String(account.clone());
+    event["region"] = Value::String(region.clone());
     let detail = &mut event["detail"];
     detail["taskArn"] = Value::String(task_arn.clone());
-    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/demo"));
+    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{region}:{account}:cluster/demo"));
     detail["taskDefinitionArn"] = Value::String(definition_arn);
     for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
         match item["name"].as_str() {
@@ -337,7 +377,7 @@ async fn build_full(
         }
     }
 
-    let (topic_arn, queue_url) = subscribed_queue(&config).await;
+    let (topic_arn, queue_url) = subscribed_queue(&super::support::config().await).await;
     World {
         config,
         ec2,
@@ -489,12 +529,17 @@ async fn identity_and_references(config: &aws_config::SdkConfig, secret_arn: &st
         "Version": "2012-10-17",
         "Statement": [{ "Effect": "Allow", "Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" }]
     });
-    iam.create_role()
+    // IAM is global: a second world in another region of the account finds the role made.
+    let created = iam
+        .create_role()
         .role_name(ROLE)
         .assume_role_policy_document(trust.to_string())
         .send()
-        .await
-        .unwrap();
+        .await;
+    if let Err(error) = created {
+        let code = aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&error);
+        assert_eq!(code, Some("EntityAlreadyExists"), "{error:?}");
+    }
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -504,7 +549,11 @@ async fn identity_and_references(config: &aws_config::SdkConfig, secret_arn: &st
     });
     iam.put_role_policy()
         .role_name(ROLE)
-        .policy_name("task-execution")
+        // One policy per region's world, so each world's secret stays allowed.
+        .policy_name(match config.region().map(|r| r.as_ref()) {
+            Some(region) if region != REGION => format!("task-execution-{region}"),
+            _ => "task-execution".to_string(),
+        })
         .policy_document(policy.to_string())
         .send()
         .await

@@ -17,9 +17,11 @@
 //! A read that fails becomes a [`Gap`] in the facts, never an error: the checks that needed
 //! it are skipped with the reason, and the rest still run.
 
+mod change;
 mod identity;
 mod network;
 
+pub use change::{LOOKBACK_DAYS, last_change};
 pub use identity::simulate;
 
 use crate::arn::ArnParts;
@@ -153,8 +155,22 @@ pub async fn collect(
         facts.task_definition.as_ref(),
         deadline,
     ));
-    let (network_gaps, (identity, references, identity_gaps)) =
-        tokio::join!(network_reads, identity_reads);
+    // What ran before: beside the VPC and the role, so it adds no round of its own when the
+    // service's deployments name it.
+    let previous = Box::pin(change::previous(
+        cache,
+        clients,
+        change::Current {
+            task: &facts.task,
+            definition: facts.task_definition.as_ref(),
+            service: facts.service.as_ref(),
+            service_gap: facts.gaps.iter().find(|g| g.read == Read::DescribeServices),
+        },
+        deadline,
+    ));
+    let (network_gaps, (identity, references, identity_gaps), previous) =
+        tokio::join!(network_reads, identity_reads, previous);
+    facts.change.previous = previous;
     facts.identity = identity;
     facts.references = references;
     facts.gaps.extend(network_gaps);
@@ -526,6 +542,7 @@ async fn service(
             assign_public_ip: vpc
                 .and_then(|v| v.assign_public_ip())
                 .map(|a| a.as_str().to_string()),
+            deployments: s.deployments().iter().map(change::deployment).collect(),
         }
     }))
 }

@@ -173,8 +173,8 @@ pub fn assess(facts: &Facts, root: Option<&Finding>) -> Assessment {
         Ok(owner) => {
             if let Some(stack) = &owner.stack {
                 assessment.fix_location = Some(format!(
-                    "In stack {stack}{}: a change made outside the stack is undone by its next \
-                     update.",
+                    "In stack {stack}{} (a change made outside the stack is undone by its next \
+                     update):",
                     owner
                         .logical_id
                         .as_ref()
@@ -358,7 +358,14 @@ fn judge(facts: &Facts, root: Option<&Finding>) -> Change {
         }
         PreviousLookup::Found(previous) => previous,
     };
-    let current = facts.task_definition.as_ref();
+    let Some(current) = facts.task_definition.as_ref() else {
+        return unknown(format!(
+            "Unknown: the failing task's definition could not be read, so it cannot be compared \
+             with {}.",
+            revision_name(&previous.before.task_definition_arn)
+        ));
+    };
+    let current = Some(current);
     let before_definition = previous.task_definition.as_ref().or(current);
     let before_arn = &previous.before.task_definition_arn;
     let after = after_revision(facts, previous);
@@ -917,7 +924,7 @@ mod tests {
         let root = report.root_finding().unwrap();
         assert!(
             root.remediation
-                .starts_with("In stack network-prod, resource PrivateRouteTable:"),
+                .starts_with("In stack network-prod, resource PrivateRouteTable (a change"),
             "{}",
             root.remediation
         );

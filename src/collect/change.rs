@@ -133,13 +133,13 @@ fn once() -> RetryConfig {
 }
 
 /// The source and target revisions of the service's newest deployment, from the
-/// service-deployment APIs. `Ok(None)`: the service has no deployment before the newest.
-async fn from_service_revisions(
-    clients: &Clients,
+/// service-deployment APIs (three calls in sequence, each made once). `Ok(None)`: the
+/// service has no deployment before the newest that ECS still describes.
+pub async fn service_revisions(
+    ecs: &aws_sdk_ecs::Client,
     cluster: &str,
     service: &str,
 ) -> Result<Option<(Revision, Option<Revision>)>, Gap> {
-    let ecs = &clients.ecs;
     let override_ = || aws_sdk_ecs::config::Builder::default().retry_config(once());
     let listed = ecs
         .list_service_deployments()
@@ -320,7 +320,7 @@ pub(super) async fn previous(
         let (source, before, after) = match pick(current.task, &service.deployments) {
             Pick::Found(source, before, after) => (source, before, after),
             Pick::Ask => {
-                match from_service_revisions(clients, &current.task.cluster_arn, service_name).await
+                match service_revisions(&clients.ecs, &current.task.cluster_arn, service_name).await
                 {
                     Ok(Some((before, after))) => (RevisionSource::ServiceRevisions, before, after),
                     Ok(None) => return PreviousLookup::FirstDeployment,
@@ -445,11 +445,25 @@ fn short_name(arn: &str) -> Option<&str> {
     Some(name).filter(|n| !n.is_empty() && *n != arn)
 }
 
-/// The most recent mutating management event on `resource` in the last `days` days: at most
-/// two LookupEvents calls, side by side, each made once and inside the deadline.
+/// The most recent mutating management event on `resource` in the last `days` days, asked of
+/// CloudTrail in the region that records the resource's events (`region`, or us-east-1 for
+/// IAM).
 pub async fn last_change(
     cache: &ClientCache,
     region: Option<&str>,
+    resource: &str,
+    days: u32,
+    deadline: Option<Instant>,
+) -> LastChangeLookup {
+    let events_region = plan(resource).region;
+    let clients = cache.get(events_region.as_deref().or(region));
+    lookup_changes(&clients.cloudtrail, resource, days, deadline).await
+}
+
+/// [`last_change`] with a given client: at most two LookupEvents calls, side by side, each
+/// made once and inside the deadline.
+pub async fn lookup_changes(
+    cloudtrail: &aws_sdk_cloudtrail::Client,
     resource: &str,
     days: u32,
     deadline: Option<Instant>,
@@ -467,7 +481,6 @@ pub async fn last_change(
         };
         return lookup;
     }
-    let clients = cache.get(plan.region.as_deref().or(region));
     let end = chrono::Utc::now();
     let start = end - chrono::Duration::days(i64::from(days));
     let calls = plan.lookups.iter().map(|(key, value)| {
@@ -475,7 +488,7 @@ pub async fn last_change(
             .attribute_key(key.clone())
             .attribute_value(value)
             .build();
-        let cloudtrail = clients.cloudtrail.clone();
+        let cloudtrail = cloudtrail.clone();
         async move {
             let attribute = attribute.map_err(|e| e.to_string())?;
             cloudtrail

@@ -21,7 +21,7 @@ mod change;
 mod identity;
 mod network;
 
-pub use change::{LOOKBACK_DAYS, last_change};
+pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, service_revisions};
 pub use identity::simulate;
 
 use crate::arn::ArnParts;
@@ -100,6 +100,10 @@ pub async fn collect(
     facts.task = task;
     facts.gaps.extend(named_gaps);
     let Some((definition, service, eni, subnet)) = named else {
+        // Out of time before the service was read: what ran before is unknown, and why.
+        if let Some(gap) = facts.gap(Read::DescribeServices).cloned() {
+            facts.change.previous = crate::facts::PreviousLookup::Failed(gap);
+        }
         return Ok(facts);
     };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();

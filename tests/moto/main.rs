@@ -2,6 +2,7 @@
 //! handler and as the CLI, reading back what it published through an SQS subscription.
 
 mod alerts;
+mod change;
 mod efs;
 mod expect;
 mod faults;

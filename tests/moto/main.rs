@@ -3,6 +3,7 @@
 
 mod alerts;
 mod change;
+mod change_mocks;
 mod efs;
 mod expect;
 mod faults;

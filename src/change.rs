@@ -260,6 +260,7 @@ fn tags<'f>(facts: &'f Facts, resource: &str) -> Result<&'f Tags, String> {
             .secrets
             .iter()
             .find(|s| s.arn.as_deref() == Some(resource) || s.reference == resource)
+            .filter(|s| s.lookup == crate::facts::Lookup::Found)
             .map(|s| &s.tags),
         _ => {
             return Err(format!(
@@ -268,7 +269,9 @@ fn tags<'f>(facts: &'f Facts, resource: &str) -> Result<&'f Tags, String> {
             ));
         }
     };
-    found.ok_or_else(|| format!("{resource} was not described, so its tags are unknown"))
+    found.ok_or_else(|| {
+        format!("{resource} was not described (it may not exist), so its tags are unknown")
+    })
 }
 
 /// Tag keys that name an infrastructure-as-code tool other than CloudFormation.

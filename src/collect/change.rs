@@ -62,12 +62,10 @@ fn revision(d: &Deployment) -> Revision {
     }
 }
 
-/// What the service's deployments say ran before the failing task's revision.
-enum Pick {
-    Found(RevisionSource, Revision, Option<Revision>),
-    /// The deployments do not tell: ask the service-deployment APIs.
-    Ask,
-}
+/// What the service's deployments say ran before the failing task's revision (and the
+/// failing one, when listed); `None` when they do not tell, so the service-deployment APIs
+/// are asked.
+type Pick = Option<(RevisionSource, Revision, Option<Revision>)>;
 
 /// The failing task's deployment is the one that started it (`startedBy`) running its
 /// revision, else any running its revision. The previous revision is the newest other ACTIVE
@@ -96,11 +94,11 @@ fn pick(task: &Task, deployments: &[Deployment]) -> Pick {
     match own {
         Some(own) if own.status == "PRIMARY" => {
             if let Some(active) = newest("ACTIVE") {
-                return Pick::Found(
+                return Some((
                     RevisionSource::ServiceDeployments,
                     revision(active),
                     Some(revision(own)),
-                );
+                ));
             }
         }
         Some(_) => {}
@@ -108,7 +106,7 @@ fn pick(task: &Task, deployments: &[Deployment]) -> Pick {
             if let Some(other) = newest("ACTIVE")
                 .or_else(|| newest("PRIMARY").filter(|d| d.task_definition != revision_arn))
             {
-                return Pick::Found(RevisionSource::ServiceDeployments, revision(other), None);
+                return Some((RevisionSource::ServiceDeployments, revision(other), None));
             }
         }
     }
@@ -117,13 +115,13 @@ fn pick(task: &Task, deployments: &[Deployment]) -> Pick {
             if deployments.len() == 1
                 && (own.rollout_state.as_deref() == Some("COMPLETED") || own.running_count > 0) =>
         {
-            Pick::Found(
+            Some((
                 RevisionSource::SteadyDeployment,
                 revision(own),
                 Some(revision(own)),
-            )
+            ))
         }
-        _ => Pick::Ask,
+        _ => None,
     }
 }
 
@@ -318,8 +316,8 @@ pub(super) async fn previous(
             }));
         };
         let (source, before, after) = match pick(current.task, &service.deployments) {
-            Pick::Found(source, before, after) => (source, before, after),
-            Pick::Ask => {
+            Some(found) => found,
+            None => {
                 match service_revisions(&clients.ecs, &current.task.cluster_arn, service_name).await
                 {
                     Ok(Some((before, after))) => (RevisionSource::ServiceRevisions, before, after),
@@ -621,10 +619,8 @@ mod tests {
     }
 
     fn picked(facts: &Facts, deployments: &[Deployment]) -> Option<(RevisionSource, String)> {
-        match pick(&facts.task, deployments) {
-            Pick::Found(source, before, _) => Some((source, before.task_definition_arn)),
-            Pick::Ask => None,
-        }
+        pick(&facts.task, deployments)
+            .map(|(source, before, _)| (source, before.task_definition_arn))
     }
 
     #[test]

@@ -9,119 +9,15 @@
 
 use super::expect::assert_cause;
 use super::network::diagnose;
-use super::support::{ACCOUNT, moto};
-use super::world::{Egress, World, awsvpc, build};
+use super::support::moto;
+use super::world::{Egress, World, awsvpc, build, definition_arn, next_revision, stop_another};
 use aws_sdk_ec2::types::Tag;
-use aws_sdk_ecs::types::{AssignPublicIp, Compatibility, LaunchType, NetworkMode, Secret};
+use aws_sdk_ecs::types::{AssignPublicIp, LaunchType, Secret};
 use ecs_task_doctor::change::Cause;
 use serde_json::Value;
 
 const MISSING_SECRET: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf";
-
-fn definition_arn(world: &World) -> String {
-    world.event["detail"]["taskDefinitionArn"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Runs and stops a task of `definition` in the world's task subnet, and points the world's
-/// event at it.
-async fn stop_another(
-    world: &mut World,
-    definition: &str,
-    group: Option<&str>,
-    started_by: Option<&str>,
-    reason: &str,
-) {
-    let ecs = aws_sdk_ecs::Client::new(&world.config);
-    let run = ecs
-        .run_task()
-        .cluster("demo")
-        .task_definition(definition)
-        .launch_type(LaunchType::Fargate)
-        .set_group(group.map(str::to_string))
-        .set_started_by(started_by.map(str::to_string))
-        .network_configuration(awsvpc(
-            &world.task_subnet,
-            &world.security_group,
-            AssignPublicIp::Disabled,
-        ))
-        .send()
-        .await
-        .unwrap();
-    let task = run.tasks()[0].clone();
-    let arn = task.task_arn().unwrap().to_string();
-    ecs.stop_task()
-        .cluster("demo")
-        .task(&arn)
-        .reason(reason)
-        .send()
-        .await
-        .unwrap();
-    let eni = task
-        .attachments()
-        .iter()
-        .flat_map(|a| a.details())
-        .find(|d| d.name() == Some("networkInterfaceId"))
-        .and_then(|d| d.value())
-        .unwrap()
-        .to_string();
-    let event = &mut world.event;
-    event["id"] = Value::String(format!("test-{}", arn.rsplit('/').next().unwrap()));
-    event["resources"] = serde_json::json!([arn]);
-    let detail = &mut event["detail"];
-    detail["taskArn"] = Value::String(arn.clone());
-    detail["taskDefinitionArn"] = Value::String(definition.to_string());
-    detail["stoppedReason"] = Value::String(reason.to_string());
-    detail["group"] = group.map_or(Value::Null, |g| Value::String(g.into()));
-    detail["startedBy"] = started_by.map_or(Value::Null, |s| Value::String(s.into()));
-    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
-        if item["name"] == "networkInterfaceId" {
-            item["value"] = Value::String(eni.clone());
-        }
-    }
-    world.task_arn = arn;
-}
-
-/// Registers the next revision of the world's definition with the secret's `valueFrom`
-/// replaced, and returns its ARN.
-async fn revision_with_secret(world: &World, value_from: &str) -> String {
-    let ecs = aws_sdk_ecs::Client::new(&world.config);
-    let current = ecs
-        .describe_task_definition()
-        .task_definition(definition_arn(world))
-        .send()
-        .await
-        .unwrap();
-    let current = current.task_definition().unwrap();
-    let mut container = current.container_definitions()[0].clone();
-    container.secrets = Some(vec![
-        Secret::builder()
-            .name("DB_PASSWORD")
-            .value_from(value_from)
-            .build()
-            .unwrap(),
-    ]);
-    let next = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
-        .container_definitions(container)
-        .send()
-        .await
-        .unwrap();
-    next.task_definition()
-        .unwrap()
-        .task_definition_arn()
-        .unwrap()
-        .to_string()
-}
 
 const SECRET_NOT_FOUND: &str = "ResourceInitializationError: unable to pull secrets or registry \
     auth: execution resource retrieval failed: unable to retrieve secret from asm: service call \
@@ -138,7 +34,16 @@ async fn a_revision_whose_secret_does_not_exist_is_the_deployment() {
     )
     .await;
     let first = definition_arn(&world);
-    let second = revision_with_secret(&world, MISSING_SECRET).await;
+    let second = next_revision(&world, |container| {
+        container.secrets = Some(vec![
+            Secret::builder()
+                .name("DB_PASSWORD")
+                .value_from(MISSING_SECRET)
+                .build()
+                .unwrap(),
+        ]);
+    })
+    .await;
     let ecs = aws_sdk_ecs::Client::new(&world.config);
     ecs.update_service()
         .cluster("demo")

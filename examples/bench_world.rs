@@ -11,6 +11,11 @@
 //! reads a Secrets Manager secret, and the VPC also has interface endpoints (Secrets Manager,
 //! CloudWatch Logs) with private DNS in their own subnet, whose security group admits the
 //! task's on 443. Needs MOTO_ENDPOINT (scripts/bench.sh starts moto and sets it).
+//!
+//! `event-changed.json` is a second stopped task, of revision 2, whose secret does not exist
+//! while revision 1 ran before: the doctor reads the previous revision and its differing
+//! secret beside the VPC, and asks CloudTrail about the root cause's secret after the verdict
+//! (the world where the previous revision differs).
 
 // The tests' world builder, shared; the benchmark uses only part of it.
 #[allow(dead_code)]
@@ -21,7 +26,20 @@ mod support;
 mod world;
 
 use std::path::PathBuf;
-use world::{Egress, Place, World, build, build_at, interface_endpoints};
+use world::{
+    Egress, Place, World, build, build_at, definition_arn, interface_endpoints, next_revision,
+    stop_another,
+};
+
+/// The secret revision 2 names, which does not exist.
+const MISSING_SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf";
+/// What ECS says when it cannot find revision 2's secret.
+const SECRET_MISSING: &str = "ResourceInitializationError: unable to pull secrets or registry \
+    auth: execution resource retrieval failed: unable to retrieve secret from asm: service call \
+    has been retried 1 time(s): failed to fetch secret \
+    arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf from \
+    secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
 
 const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
 /// The interface endpoints added to the NAT world.
@@ -54,7 +72,7 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
 
     let _moto = support::moto().await;
-    let (world, endpoints) =
+    let (mut world, endpoints) =
         bench_world(build(Egress::Nat { nat_routed: true }, FIXTURE).await).await;
     let member = Place {
         config: support::account_config(MEMBER, support::REGION).await,
@@ -85,5 +103,40 @@ async fn main() {
         world.nat.as_deref().unwrap_or("none"),
         endpoints.join(", "),
         world.task_arn,
+    );
+
+    // Revision 2 names a secret that does not exist; revision 1 ran before.
+    let first = definition_arn(&world);
+    let second = next_revision(&world, |container| {
+        container.secrets = Some(vec![
+            aws_sdk_ecs::types::Secret::builder()
+                .name("DB_PASSWORD")
+                .value_from(MISSING_SECRET)
+                .build()
+                .unwrap(),
+        ]);
+    })
+    .await;
+    aws_sdk_ecs::Client::new(&world.config)
+        .update_service()
+        .cluster("demo")
+        .service("web")
+        .task_definition(&second)
+        .send()
+        .await
+        .unwrap();
+    stop_another(
+        &mut world,
+        &second,
+        Some("service:web"),
+        Some("ecs-svc/2"),
+        SECRET_MISSING,
+    )
+    .await;
+    let changed = serde_json::to_string_pretty(&world.event).unwrap();
+    std::fs::write(dir.join("event-changed.json"), changed + "\n").unwrap();
+    println!(
+        "bench world, previous revision differs: task {} of {second}, after {first}",
+        world.task_arn
     );
 }

@@ -75,7 +75,7 @@ fi
 
 # 2. moto on a free loopback port, as scripts/with-moto.sh starts it, and the world in it.
 mkdir -p "$work"
-rm -rf "$work"/run-* "$work/world"
+rm -rf "$work"/run-* "$work/world" "$work/changed"
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
 pids+=($!)
@@ -101,5 +101,19 @@ measure=("$py" scripts/bench_measure.py
 [ -z "$zip_file" ] || measure+=(--zip-file "$zip_file")
 [ "${BENCH_STRICT:-0}" = 0 ] || measure+=(--strict)
 "${measure[@]}" &
+pids+=($!)
+wait "${pids[-1]}"
+
+# 4. The same, for the world where the previous revision differs: the change context's reads
+# (previous revision and its differing secret beside the VPC, CloudTrail after the verdict).
+echo "== $runs runs, +$delay ms per AWS call, previous revision differs"
+changed=("$py" scripts/bench_measure.py
+  --moto "$MOTO_ENDPOINT" --world "$work/world" --event event-changed.json
+  --bootstrap "$target_dir/release/bootstrap"
+  --dir "$work/changed" --report target/bench-changed.txt --runs "$runs" --delay-ms "$delay"
+  --zip-note "$zip_note")
+[ -z "$zip_file" ] || changed+=(--zip-file "$zip_file")
+[ "${BENCH_STRICT:-0}" = 0 ] || changed+=(--strict)
+"${changed[@]}" &
 pids+=($!)
 wait "${pids[-1]}"

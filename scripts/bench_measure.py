@@ -290,7 +290,7 @@ def run_once(args, index, proxy_port, proxy_log, member=False):
             sys.executable,
             os.path.join(HERE, "runtime_api.py"),
             "--event",
-            os.path.join(args.world, "member-event.json" if member else "event.json"),
+            os.path.join(args.world, "member-event.json" if member else args.event),
             "--out",
             summary_path,
             "--ready-file",
@@ -447,7 +447,9 @@ def report(args, runs, zip_info, member_runs=()):
         f"  release `bootstrap` ({platform.machine()} host build) against moto through a loopback proxy "
         f"adding {args.delay_ms:g} ms per AWS call (plus the proxy's own ~1-3 ms);",
         "  world: examples/bench_world.rs (NAT gateway, interface endpoints for secretsmanager and logs, "
-        "a secret);",
+        f"a secret); event {args.event}"
+        + (" (revision 2 names a missing secret, revision 1 ran before)" if args.event != "event.json" else "")
+        + ";",
         f"  {len(runs)} runs, each a fresh process; value = median (AWS calls and rounds: max over runs)",
         f"  machine: {machine()}",
         "",
@@ -509,6 +511,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moto", required=True, help="moto server, http://127.0.0.1:PORT")
     parser.add_argument("--world", required=True, help="directory written by the bench_world example")
+    parser.add_argument(
+        "--event",
+        default="event.json",
+        help="the world's event to deliver: event.json, or event-changed.json (the previous revision differs)",
+    )
     parser.add_argument("--bootstrap", required=True, help="the release bootstrap binary")
     parser.add_argument("--dir", required=True, help="working directory for logs and results")
     parser.add_argument("--report", required=True, help="where the printed figures are written")

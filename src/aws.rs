@@ -19,6 +19,7 @@ pub struct Clients {
     pub ecr: aws_sdk_ecr::Client,
     pub s3: aws_sdk_s3::Client,
     pub efs: aws_sdk_efs::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
 }
 
 impl Clients {
@@ -36,6 +37,7 @@ impl Clients {
             ecr: aws_sdk_ecr::Client::new(config),
             s3: aws_sdk_s3::Client::new(config),
             efs: aws_sdk_efs::Client::new(config),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(config),
         }
     }
 }

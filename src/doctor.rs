@@ -6,7 +6,7 @@ use crate::accounts::{Accounts, MemberRole};
 use crate::alert::{Alerter, Stop};
 use crate::arn::{ArnParts, arn_resource_name};
 use crate::aws::{ClientCache, load_config};
-use crate::collect::{Target, collect, event_facts, unreachable_facts};
+use crate::collect::{LOOKBACK_DAYS, Target, collect, event_facts, last_change, unreachable_facts};
 use crate::error::{Error, Result};
 use crate::event::{Intake, intake};
 use crate::eventbus::Publisher;
@@ -15,7 +15,7 @@ use crate::ledger::Ledger;
 use crate::metrics::{Measured, Sample, Sink};
 use crate::notify::{Notifier, Topics};
 use crate::verdict::Report;
-use crate::{checks, reason, verdict};
+use crate::{change, checks, reason, verdict};
 use serde_json::Value;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -25,6 +25,13 @@ pub use crate::alert::Outcome;
 
 /// Diagnoses facts already gathered: pure, no AWS calls (`diagnose --facts`).
 pub fn diagnose_facts(facts: &Facts) -> Report {
+    let mut report = judge(facts);
+    verdict::add_context(&mut report, facts);
+    report
+}
+
+/// The verdict without the change context: the root cause, which the context is about.
+fn judge(facts: &Facts) -> Report {
     let failure = reason::classify(&facts.task.stopped_reason);
     verdict::judge(facts, failure, checks::run_all(facts))
 }
@@ -39,6 +46,28 @@ pub struct Doctor {
     /// Where [`Doctor::handle_event`] writes a metric line per stopped task: the Lambda's
     /// stdout. None: no metrics.
     metrics: Option<Sink>,
+    /// How far back CloudTrail is asked for the last change (CHANGE_LOOKBACK_DAYS).
+    lookback_days: u32,
+}
+
+/// CloudTrail keeps 90 days of management events.
+const MAX_LOOKBACK_DAYS: u32 = 90;
+
+/// CHANGE_LOOKBACK_DAYS through `lookup`: 1 to 90, default [`LOOKBACK_DAYS`].
+fn lookback_days(lookup: impl Fn(&str) -> Option<String>) -> Result<u32> {
+    let Some(value) = lookup("CHANGE_LOOKBACK_DAYS").filter(|v| !v.trim().is_empty()) else {
+        return Ok(LOOKBACK_DAYS);
+    };
+    value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|days| (1..=MAX_LOOKBACK_DAYS).contains(days))
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "CHANGE_LOOKBACK_DAYS must be a whole number of days from 1 to {MAX_LOOKBACK_DAYS}, not {value:?}"
+            ))
+        })
 }
 
 /// How long putting a diagnosis on the findings bus may take: it runs after the alert, inside
@@ -58,13 +87,20 @@ impl Doctor {
             ledger: None,
             findings: None,
             metrics: None,
+            lookback_days: LOOKBACK_DAYS,
         }
+    }
+
+    /// How many days back CloudTrail is asked for the root cause's last change.
+    pub fn with_lookback_days(mut self, days: u32) -> Self {
+        self.lookback_days = days;
+        self
     }
 
     /// The doctor the Lambda runs: the standard AWS configuration chain, the member role
     /// (MEMBER_ROLE_NAME), the ledger the environment names (DEDUP_TABLE,
-    /// DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS, EVENT_LEASE_SECONDS) and the findings bus
-    /// (FINDINGS_BUS).
+    /// DEDUP_WINDOW_MINUTES, HISTORY_RETENTION_DAYS, EVENT_LEASE_SECONDS), the findings bus
+    /// (FINDINGS_BUS) and the CloudTrail look-back (CHANGE_LOOKBACK_DAYS).
     pub async fn from_env() -> Result<Self> {
         Doctor::from_env_with(MemberRole::from_env()).await
     }
@@ -74,9 +110,11 @@ impl Doctor {
         let config = load_config().await;
         let ledger = Ledger::from_env(aws_sdk_dynamodb::Client::new(&config))?;
         let findings = Publisher::from_env(&config)?;
+        let days = lookback_days(|name| std::env::var(name).ok())?;
         Ok(Doctor::with_accounts(ClientCache::new(config), role)
             .with_ledger(ledger)
-            .with_findings_bus(findings))
+            .with_findings_bus(findings)
+            .with_lookback_days(days))
     }
 
     /// Alerts go through the ledger: one per root cause and window, history kept.
@@ -112,6 +150,10 @@ impl Doctor {
     }
 
     /// Gathers the facts of a task, in the account its event or ARN names, and diagnoses them.
+    ///
+    /// The root cause is known only after the checks, so who last changed its resource is
+    /// one more, small collection round after the verdict (CloudTrail, inside the deadline);
+    /// the context is then added to the report.
     pub async fn diagnose(
         &self,
         target: Target<'_>,
@@ -147,20 +189,43 @@ impl Doctor {
             Target::Event(event) => arn_resource_name(&event.detail.task_arn),
             Target::Named { task, .. } => arn_resource_name(task),
         };
-        let facts = match self.accounts.access(account, &region_name, session).await {
-            // Boxed: the collection's future is large, and stacks of worker threads are not.
-            Ok(reader) => Box::pin(collect(&reader, region, target, deadline)).await?,
-            Err(gap) => match target {
-                Target::Event(event) => unreachable_facts(event, gap),
-                Target::Named { .. } => {
-                    return Err(Error::Aws {
+        let reader = match self.accounts.access(account, &region_name, session).await {
+            Ok(reader) => reader,
+            Err(gap) => {
+                return match target {
+                    Target::Event(event) => {
+                        let facts = unreachable_facts(event, gap);
+                        let report = diagnose_facts(&facts);
+                        Ok((facts, report))
+                    }
+                    Target::Named { .. } => Err(Error::Aws {
                         call: "sts:AssumeRole",
                         message: gap.reason,
-                    });
-                }
-            },
+                    }),
+                };
+            }
         };
-        let report = diagnose_facts(&facts);
+        // Boxed: the collection's future is large, and stacks of worker threads are not.
+        let mut facts = Box::pin(collect(&reader, region, target, deadline)).await?;
+        let mut report = judge(&facts);
+        let resource = report
+            .root_finding()
+            .and_then(change::root_resource)
+            .map(str::to_string);
+        if let Some(resource) = resource {
+            let task_region = Some(facts.task.region.as_str()).filter(|r| !r.is_empty());
+            facts.change.last_change = Some(
+                last_change(
+                    reader.clients(),
+                    task_region.or(region),
+                    &resource,
+                    self.lookback_days,
+                    deadline,
+                )
+                .await,
+            );
+        }
+        verdict::add_context(&mut report, &facts);
         Ok((facts, report))
     }
 
@@ -295,5 +360,22 @@ impl Doctor {
             .filter(|r| !r.is_empty());
         let sns = self.clients().get(region).sns.clone();
         Alerter::new(self.ledger.as_ref(), Notifier::new(sns, topics))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookback_is_one_to_ninety_days() {
+        let env = |value: &'static str| move |_: &str| Some(value.to_string());
+        assert_eq!(lookback_days(|_| None).unwrap(), LOOKBACK_DAYS);
+        assert_eq!(lookback_days(env("30")).unwrap(), 30);
+        for bad in ["0", "91", "a week"] {
+            let error = lookback_days(env(bad)).unwrap_err().to_string();
+            assert!(error.contains("CHANGE_LOOKBACK_DAYS"), "{error}");
+            assert!(!error.contains('\n'));
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod alert;
 pub mod arn;
 pub mod aws;
+pub mod change;
 pub mod checks;
 pub mod collect;
 pub mod doctor;

@@ -110,6 +110,95 @@ fn recurrence_line(recurrence: &crate::verdict::Recurrence) -> String {
     line
 }
 
+/// The answers to "deployment or environment", "who changed it, and when" and "who owns it".
+struct Answers {
+    change: String,
+    /// One line per difference: `field: before -> after`.
+    differences: Vec<String>,
+    last_change: String,
+    owner: String,
+}
+
+/// The three answers, each a line. `show` makes account- and event-supplied strings safe
+/// for the rendering's markup.
+fn what_changed(report: &Report, show: &dyn Fn(&str) -> String) -> Answers {
+    let differences = report
+        .change
+        .differences
+        .iter()
+        .map(|difference| {
+            format!(
+                "{}: {} -> {}",
+                show(&difference.field),
+                show(difference.before.as_deref().unwrap_or("(none)")),
+                show(difference.after.as_deref().unwrap_or("(none)"))
+            )
+        })
+        .collect();
+    let unanswered = |field: &str| {
+        show(
+            report
+                .unanswered
+                .get(field)
+                .map_or("not known", String::as_str),
+        )
+    };
+    let last_change = match &report.last_change {
+        Some(change) => format!(
+            "{} on {} by {}{} at {}{}.",
+            show(&change.event_name),
+            show(&change.resource),
+            show(
+                change
+                    .principal
+                    .as_deref()
+                    .unwrap_or("an unknown principal")
+            ),
+            change
+                .session_name
+                .as_deref()
+                .map(|s| format!(" (session {})", show(s)))
+                .unwrap_or_default(),
+            show(change.time.as_deref().unwrap_or("an unknown time")),
+            change
+                .error_code
+                .as_deref()
+                .map(|c| format!(", which failed with {}", show(c)))
+                .unwrap_or_default(),
+        ),
+        None => format!("{}.", unanswered("lastChange")),
+    };
+    let owner = match &report.owner {
+        Some(owner) => {
+            let mut line = format!("{} belongs to ", show(&owner.resource));
+            match &owner.stack {
+                Some(stack) => {
+                    let _ = write!(line, "stack {}", show(stack));
+                    if let Some(id) = &owner.logical_id {
+                        let _ = write!(line, ", resource {}", show(id));
+                    }
+                }
+                None => line.push_str("no CloudFormation stack"),
+            }
+            for (key, value) in &owner.markers {
+                let _ = write!(line, "; {}={}", show(key), show(value));
+            }
+            if let Some(url) = &owner.console_url {
+                let _ = write!(line, " ({url})");
+            }
+            line.push('.');
+            line
+        }
+        None => format!("{}.", unanswered("owner")),
+    };
+    Answers {
+        change: show(&report.change.summary),
+        differences,
+        last_change,
+        owner,
+    }
+}
+
 /// Whether a finding is the root cause itself (other findings of the same check are not).
 fn is_root(report: &Report, finding: &Finding) -> bool {
     report
@@ -147,6 +236,15 @@ pub fn text(report: &Report) -> String {
             );
         }
     }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "WHAT CHANGED");
+    let answers = what_changed(report, &|s| s.to_string());
+    let _ = writeln!(out, "  Deployment or environment: {}", answers.change);
+    for line in &answers.differences {
+        let _ = writeln!(out, "    {line}");
+    }
+    let _ = writeln!(out, "  Last change: {}", answers.last_change);
+    let _ = writeln!(out, "  Owner: {}", answers.owner);
     let _ = writeln!(out);
     let _ = writeln!(out, "WHAT HAPPENED");
     let _ = writeln!(out, "  Task:            {}", task.arn);
@@ -299,6 +397,12 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
             chat_escape(&recurrence_line(recurrence))
         );
     }
+    let answers = what_changed(report, &chat_escape);
+    let _ = write!(
+        description,
+        "\n*Change:* {}\n*Last change:* {}\n*Owner:* {}",
+        answers.change, answers.last_change, answers.owner
+    );
     let others = report
         .findings
         .iter()
@@ -377,7 +481,11 @@ pub fn chatbot(report: &Report) -> ChatbotNotification {
 mod golden {
     use super::*;
     use crate::doctor::diagnose_facts;
-    use crate::test_support::{healthy_nat, task_default_route};
+    use crate::facts::{
+        ChangeEvent, LastChangeLookup, LastChangeOutcome, PreviousLookup, PreviousRevision,
+        Revision, Tags,
+    };
+    use crate::test_support::{healthy_nat, task_default_route, with_task_definition};
 
     /// A fixed report: a blackhole default route, and a stoppedReason carrying a presigned
     /// URL whose credentials must not reach any rendering.
@@ -392,6 +500,44 @@ mod golden {
             &X-Amz-Credential=ASIAEXAMPLE%2F20261125&X-Amz-Signature=deadbeefcafe42\": \
             dial tcp 3.5.0.1:443: i/o timeout"
             .into();
+        // The context: revision 2 ran before and differs only in its image tag, the route
+        // table is a stack's, and CloudTrail recorded who replaced the route.
+        let mut facts = with_task_definition(facts);
+        let mut previous = facts.task_definition.clone().unwrap();
+        previous.arn = previous.arn.replace(":3", ":2");
+        previous.revision = 2;
+        previous.containers[0].image = previous.containers[0].image.replace(":1.8.2", ":1.8.1");
+        facts.change.previous = PreviousLookup::Found(Box::new(PreviousRevision {
+            before: Revision {
+                task_definition_arn: previous.arn.clone(),
+                ..Revision::default()
+            },
+            task_definition: Some(previous),
+            ..PreviousRevision::default()
+        }));
+        let table = &mut facts.network.route_tables[0];
+        table.tags = Tags::from([
+            (
+                "aws:cloudformation:stack-name".into(),
+                "network-prod".into(),
+            ),
+            (
+                "aws:cloudformation:logical-id".into(),
+                "PrivateRouteTable".into(),
+            ),
+        ]);
+        facts.change.last_change = Some(LastChangeLookup {
+            resource: table.id.clone(),
+            days: 7,
+            calls: 1,
+            outcome: LastChangeOutcome::Found(ChangeEvent {
+                event_name: "ReplaceRoute".into(),
+                principal: Some("arn:aws:sts::123456789012:assumed-role/ops/jane".into()),
+                session_name: Some("jane".into()),
+                time: Some("2026-11-25T09:52:00Z".into()),
+                error_code: None,
+            }),
+        });
         diagnose_facts(&facts)
     }
 
@@ -468,6 +614,34 @@ mod others {
             listed,
             failures - 1,
             "every failure but the root cause is under OTHER FINDINGS:\n{email}"
+        );
+    }
+
+    #[test]
+    fn account_supplied_context_cannot_format_or_mention_in_the_chat() {
+        let mut facts = healthy_nat();
+        crate::test_support::task_default_route(&mut facts).state = Some("blackhole".into());
+        facts.network.route_tables[0].tags = crate::facts::Tags::from([(
+            "aws:cloudformation:stack-name".into(),
+            "<!channel> *urgent* `x` _it_".into(),
+        )]);
+        let report = diagnose_facts(&facts);
+        let description = chatbot(&report).content.description;
+        let owner = description
+            .lines()
+            .find(|l| l.starts_with("*Owner:*"))
+            .expect("an owner line");
+        for raw in ["<!channel>", "*urgent*", "`x`", "_it_"] {
+            assert!(!owner.contains(raw), "{raw} reached the chat: {owner}");
+        }
+        assert!(owner.contains("&lt;!channel&gt;"), "{owner}");
+        assert_eq!(
+            chat_escape("jane_doe arn:aws:iam::1:role/a_b"),
+            "jane_doe arn:aws:iam::1:role/a_b"
+        );
+        assert!(
+            text(&report).contains("<!channel> *urgent*"),
+            "the email shows it as is"
         );
     }
 }

@@ -373,6 +373,7 @@ fn cross_account_secret(kms_key_id: Option<&str>, policy: Option<&str>) -> Facts
         version_stages: vec!["AWSCURRENT".into()],
         version_ids: vec![],
         resource_policy: policy.map(str::to_string),
+        tags: Default::default(),
     });
     facts
 }

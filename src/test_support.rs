@@ -28,6 +28,7 @@ pub fn healthy_nat() -> Facts {
         cidr: cidr.parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
+        tags: Default::default(),
     };
     Facts {
         task: Task {
@@ -54,7 +55,8 @@ pub fn healthy_nat() -> Facts {
             subnets: vec![TASK_SUBNET.into()],
             security_groups: vec!["sg-0task".into()],
             assign_public_ip: Some("DISABLED".into()),
-        }),
+deployments: Default::default(),
+}),
         network: Network {
             vpc_id: Some("vpc-0main".into()),
             network_interface: None,
@@ -68,7 +70,8 @@ pub fn healthy_nat() -> Facts {
                         route("10.0.0.0/16", RouteTarget::Local),
                         route("0.0.0.0/0", RouteTarget::NatGateway(NAT.into())),
                     ],
-                },
+tags: Default::default(),
+},
                 RouteTable {
                     id: PUBLIC_TABLE.into(),
                     main: true,
@@ -77,14 +80,16 @@ pub fn healthy_nat() -> Facts {
                         route("10.0.0.0/16", RouteTarget::Local),
                         route("0.0.0.0/0", RouteTarget::InternetGateway(IGW.into())),
                     ],
-                },
+tags: Default::default(),
+},
             ],
             nat_gateways: vec![NatGateway {
                 id: NAT.into(),
                 subnet_id: Some(PUBLIC_SUBNET.into()),
                 state: Some("available".into()),
                 connectivity_type: Some("public".into()),
-            }],
+tags: Default::default(),
+}],
             internet_gateways: vec![IGW.into()],
             vpc: Some(Vpc {
                 id: "vpc-0main".into(),
@@ -100,7 +105,8 @@ pub fn healthy_nat() -> Facts {
                     name: "web-task".into(),
                     ingress: vec![],
                     egress: vec![all_traffic()],
-                },
+tags: Default::default(),
+},
                 SecurityGroup {
                     id: "sg-0default".into(),
                     name: "default".into(),
@@ -109,7 +115,8 @@ pub fn healthy_nat() -> Facts {
                         ..all_traffic()
                     }],
                     egress: vec![all_traffic()],
-                },
+tags: Default::default(),
+},
             ],
             network_acls: vec![NetworkAcl {
                 id: "acl-0default".into(),
@@ -129,7 +136,8 @@ pub fn healthy_nat() -> Facts {
                         })
                     })
                     .collect(),
-            }],
+tags: Default::default(),
+}],
             vpc_endpoints: vec![],
             s3_prefix_list: Some(PrefixList {
                 id: S3_LIST.into(),
@@ -141,6 +149,7 @@ pub fn healthy_nat() -> Facts {
         references: References::default(),
         gaps: vec![],
         account_alias: None,
+        change: Default::default(),
     }
 }
 
@@ -207,6 +216,7 @@ pub fn endpoints_design() -> Facts {
         cidr: "10.0.9.0/24".parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
+        tags: Default::default(),
     });
     network.security_groups.push(SecurityGroup {
         id: "sg-0endpoints".into(),
@@ -219,6 +229,7 @@ pub fn endpoints_design() -> Facts {
             ..SecurityGroupRule::default()
         }],
         egress: vec![all_traffic()],
+        tags: Default::default(),
     });
     for service in ["ecr.api", "ecr.dkr", "secretsmanager", "logs"] {
         network.vpc_endpoints.push(VpcEndpoint {
@@ -231,6 +242,7 @@ pub fn endpoints_design() -> Facts {
             security_groups: vec!["sg-0endpoints".into()],
             route_table_ids: vec![],
             policy: None,
+            tags: Default::default(),
         });
     }
     network.vpc_endpoints.push(VpcEndpoint {
@@ -243,6 +255,7 @@ pub fn endpoints_design() -> Facts {
         security_groups: vec![],
         route_table_ids: vec![TASK_TABLE.into()],
         policy: None,
+        tags: Default::default(),
     });
     facts
 }

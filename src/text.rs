@@ -54,29 +54,41 @@ fn redact_entry(entry: &serde_json::Value) -> serde_json::Value {
 }
 
 /// Text from an account or an event made safe for a chat message (Slack and Teams through
-/// Amazon Q Developer in chat applications): `&`, `<` and `>` become entities, so nothing
-/// parses as a link, a mention or a `<!channel>`-style special, and `@here`, `@channel`,
-/// `@everyone` lose their trigger (a word joiner after the `@`).
+/// Amazon Q Developer in chat applications, `client-markdown`): `&`, `<` and `>` become
+/// entities, so nothing parses as a link, a mention or a `<!channel>`-style special; `@here`,
+/// `@channel` and `@everyone` lose their trigger (a word joiner after the `@`); and a look-alike
+/// stands for a `*`, `_` or `~` that could open formatting (at the start of a word) and for
+/// every `` ` ``, so no text changes how ours reads.
 pub fn chat_escape(text: &str) -> String {
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let mut out = String::with_capacity(escaped.len());
-    let mut rest = escaped.as_str();
-    while let Some(at) = rest.find('@') {
-        out.push_str(&rest[..=at]);
-        rest = &rest[at + 1..];
-        let word: String = rest
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if matches!(word.as_str(), "here" | "channel" | "everyone") {
-            out.push('\u{2060}');
+    let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let opens = previous.is_none_or(|p| !p.is_alphanumeric());
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push('\u{2035}'),
+            '*' if opens => out.push('\u{2217}'),
+            '_' if opens => out.push('\u{FF3F}'),
+            '~' if opens => out.push('\u{223C}'),
+            '@' => {
+                out.push('@');
+                let word: String = rest[1..]
+                    .chars()
+                    .take_while(char::is_ascii_alphabetic)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if matches!(word.as_str(), "here" | "channel" | "everyone") {
+                    out.push('\u{2060}');
+                }
+            }
+            c => out.push(c),
         }
+        previous = Some(c);
+        rest = &rest[c.len_utf8()..];
     }
-    out.push_str(rest);
     out
 }
 

@@ -1,11 +1,13 @@
 //! Ranks the findings and names one root cause, and assembles the report (the JSON contract
 //! documented in the README's report section).
 
+use crate::change::{Change, LastChange, Owner};
 use crate::checks::{Category, Finding, Scope, Severity, Status};
 use crate::facts::Facts;
 use crate::reason::{ErrorKind, Failure, Stage};
 use crate::text::redact;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -29,6 +31,18 @@ pub struct Report {
     /// Why the root cause was chosen, or what was checked when nothing was wrong.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// Deployment or environment: what the failing revision changed from the one before.
+    #[serde(default)]
+    pub change: Change,
+    /// The last recorded change to the root cause's resource (CloudTrail).
+    #[serde(default)]
+    pub last_change: Option<LastChange>,
+    /// The stack (or other infrastructure-as-code tool) that owns the root cause's resource.
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    /// Why `lastChange` or `owner` is null, by field name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unanswered: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +184,30 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         recurrence: None,
         degraded: facts.gaps.iter().any(|gap| gap.transient),
         evidence,
+        change: Change::default(),
+        last_change: None,
+        owner: None,
+        unanswered: BTreeMap::new(),
+    }
+}
+
+/// Adds what changed, who changed it and who owns it ([`crate::change`]) to a judged report,
+/// once: the root cause's fix then says which stack to change it in.
+pub fn add_context(report: &mut Report, facts: &Facts) {
+    let context = crate::change::assess(facts, report.root_finding());
+    report.change = context.change;
+    report.last_change = context.last_change;
+    report.owner = context.owner;
+    report.unanswered = context.unanswered;
+    if let Some(location) = context.fix_location {
+        let id = report.root_cause.clone();
+        if let Some(root) = report
+            .findings
+            .iter_mut()
+            .find(|f| Some(&f.id) == id.as_ref())
+        {
+            root.remediation = format!("{location} {}", root.remediation);
+        }
     }
 }
 

@@ -99,9 +99,21 @@ fn missing(check: &Check, cx: &Context) -> Vec<Finding> {
         .task_subnet_id()
         .and_then(|s| facts.network.route_table_for(s))
         .map_or("<route table>", |t| t.id.as_str());
-    let groups = task_groups(facts)
-        .map(|g| g.join(" "))
-        .unwrap_or_else(|| "<endpoint security group>".into());
+    // The groups the VPC's interface endpoints already use (made to admit the tasks), else
+    // the task's own.
+    let endpoint_groups: Vec<&str> = facts
+        .network
+        .vpc_endpoints
+        .iter()
+        .filter(|e| e.kind == "Interface")
+        .flat_map(|e| e.security_groups.iter().map(String::as_str))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let groups = Some(endpoint_groups.join(" "))
+        .filter(|g| !g.is_empty())
+        .or_else(|| task_groups(facts).map(|g| g.join(" ")))
+        .unwrap_or_else(|| "<a security group admitting the task on 443>".into());
     internet_needs(cx)
         .into_iter()
         .filter(|(need, why)| {

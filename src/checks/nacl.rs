@@ -92,6 +92,27 @@ fn describe(decision: AclDecision) -> String {
     }
 }
 
+/// A free rule number that an allow rule can take to decide before the deny: just below the
+/// denying rule, or (for the final `*` rule) 100 or the first free one after.
+fn rule_number(acl: &NetworkAcl, egress: bool, decision: AclDecision) -> String {
+    let taken = |n: i32| {
+        acl.entries
+            .iter()
+            .any(|e| e.egress == egress && e.rule_number == n)
+    };
+    let free = match decision {
+        AclDecision::Deny(Some(rule)) | AclDecision::PartialDeny(rule) => {
+            (1..rule).rev().find(|&n| !taken(n))
+        }
+        AclDecision::Deny(None) => (100..=32766).find(|&n| !taken(n)),
+        AclDecision::Allow(_) => None,
+    };
+    free.map_or_else(
+        || "<a free number below the deny>".into(),
+        |n| n.to_string(),
+    )
+}
+
 fn blocked(decision: AclDecision) -> bool {
     !matches!(decision, AclDecision::Allow(_))
 }
@@ -166,16 +187,18 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                 let fix = if blocked(out) {
                     format!(
                         "aws ec2 create-network-acl-entry --network-acl-id {} --egress \
-                         --rule-number <below the deny> --protocol tcp --port-range \
-                         From=443,To=443 --cidr-block {peer} --rule-action allow",
-                        acl.id
+                         --rule-number {} --protocol tcp --port-range From=443,To=443 \
+                         --cidr-block {peer} --rule-action allow",
+                        acl.id,
+                        rule_number(acl, true, out)
                     )
                 } else {
                     format!(
                         "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
-                         --rule-number <below the deny> --protocol tcp --port-range \
-                         From=1024,To=65535 --cidr-block {peer} --rule-action allow",
-                        acl.id
+                         --rule-number {} --protocol tcp --port-range From=1024,To=65535 \
+                         --cidr-block {peer} --rule-action allow",
+                        acl.id,
+                        rule_number(acl, false, back)
                     )
                 };
                 findings.push(
@@ -263,10 +286,12 @@ fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                         )
                         .with_fix(format!(
                             "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
-                             --rule-number <below the deny> --protocol tcp --port-range \
-                             From=443,To=443 --cidr-block {task_cidr} --rule-action allow  (and \
-                             --egress 1024-65535 to {task_cidr})",
-                            acl.id
+                             --rule-number {} --protocol tcp --port-range From=443,To=443 \
+                             --cidr-block {task_cidr} --rule-action allow  (and --egress \
+                             1024-65535 to {task_cidr}, rule {})",
+                            acl.id,
+                            rule_number(acl, false, inbound),
+                            rule_number(acl, true, replies)
                         )),
                 );
             }

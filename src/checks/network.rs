@@ -2,7 +2,7 @@
 //! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
 
 use super::{Category, Check, Context, Finding, Scope, Severity, Status};
-use crate::facts::{Facts, Read, RouteTable, RouteTarget};
+use crate::facts::{Facts, NatGateway, Read, RouteTable, RouteTarget};
 use crate::needs::paths::{self, InternetWhy, ServicePath};
 use crate::needs::{Destination, Need};
 
@@ -272,9 +272,8 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
                     &[subnet, rtb],
                 )
                 .with_fix(format!(
-                    "aws ec2 create-route --route-table-id {rtb} --destination-cidr-block \
-                     0.0.0.0/0 --nat-gateway-id <NAT gateway in a public subnet>  (or add VPC \
-                     endpoints for every service the task needs)"
+                    "{}  (or add VPC endpoints for every service the task needs)",
+                    route_to_nat(facts, "create-route", rtb, None)
                 )),
         ];
     };
@@ -289,10 +288,7 @@ fn default_route_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
                     ),
                     &[subnet, rtb, target],
                 )
-                .with_fix(format!(
-                    "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block \
-                     0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
-                )),
+                .with_fix(route_to_nat(facts, "replace-route", rtb, Some(target))),
         ];
     }
     let finding = match &route.target {
@@ -437,6 +433,73 @@ fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
 }
 
+/// An available public NAT gateway of the task's VPC in a subnet routed to an attached
+/// internet gateway (the task's availability zone first), other than `except`.
+fn usable_nat<'f>(facts: &'f Facts, except: Option<&str>) -> Option<&'f NatGateway> {
+    let zone = facts
+        .task_subnet_id()
+        .and_then(|s| facts.network.subnet(s))
+        .and_then(|s| s.availability_zone.as_deref());
+    let usable = facts.network.nat_gateways.iter().filter(|n| {
+        Some(n.id.as_str()) != except
+            && n.state.as_deref() == Some("available")
+            && n.connectivity_type.as_deref() != Some("private")
+            && n.subnet_id.as_deref().is_some_and(|s| is_public(facts, s))
+    });
+    let in_zone = |n: &&NatGateway| {
+        let subnet = n.subnet_id.as_deref().and_then(|s| facts.network.subnet(s));
+        zone.is_some() && subnet.and_then(|s| s.availability_zone.as_deref()) == zone
+    };
+    usable
+        .clone()
+        .find(in_zone)
+        .or_else(|| usable.clone().next())
+}
+
+/// Whether a subnet's default route goes to an internet gateway attached to the VPC.
+fn is_public(facts: &Facts, subnet: &str) -> bool {
+    facts
+        .network
+        .route_table_for(subnet)
+        .and_then(RouteTable::default_route)
+        .is_some_and(|r| match &r.target {
+            RouteTarget::InternetGateway(igw) => {
+                !r.is_blackhole() && facts.network.internet_gateways.contains(igw)
+            }
+            _ => false,
+        })
+}
+
+/// The fix that sends the table's default route to a NAT gateway: an available one the VPC
+/// already has, else a new one in a public subnet the VPC has.
+fn route_to_nat(facts: &Facts, verb: &str, rtb: &str, except: Option<&str>) -> String {
+    let route = |nat: &str| {
+        format!(
+            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 \
+             --nat-gateway-id {nat}"
+        )
+    };
+    if let Some(nat) = usable_nat(facts, except) {
+        return format!(
+            "{} (NAT gateway {} is available in public subnet {})",
+            route(&nat.id),
+            nat.id,
+            nat.subnet_id.as_deref().unwrap_or_default()
+        );
+    }
+    let public = facts
+        .network
+        .subnets
+        .iter()
+        .find(|s| is_public(facts, &s.id))
+        .map_or("<a public subnet>", |s| s.id.as_str());
+    format!(
+        "Create a NAT gateway in public subnet {public} (aws ec2 create-nat-gateway \
+         --subnet-id {public} --allocation-id <an Elastic IP allocation>), then {}",
+        route("<the new NAT gateway>")
+    )
+}
+
 fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, table, RouteTarget::NatGateway(nat_id))) = default_target(facts) else {
         return vec![];
@@ -458,10 +521,7 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
                     ),
                     &[subnet, rtb, nat_id],
                 )
-                .with_fix(format!(
-                    "aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block \
-                     0.0.0.0/0 --nat-gateway-id <an available NAT gateway>"
-                )),
+                .with_fix(route_to_nat(facts, "replace-route", rtb, Some(nat_id))),
         ];
     };
     let state = nat.state.as_deref().unwrap_or("unknown");
@@ -475,12 +535,7 @@ fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
                     ),
                     &[nat_id, rtb, subnet],
                 )
-                .with_fix(format!(
-                    "Create a new NAT gateway in a public subnet (aws ec2 create-nat-gateway \
-                     --subnet-id <public subnet> --allocation-id <EIP>) and aws ec2 \
-                     replace-route --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 \
-                     --nat-gateway-id <new NAT>"
-                )),
+                .with_fix(route_to_nat(facts, "replace-route", rtb, Some(nat_id))),
         ];
     }
     if nat.connectivity_type.as_deref() == Some("private") {
@@ -595,13 +650,34 @@ mod tests {
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.detail.contains("blackhole"));
         assert!(
-            finding
-                .remediation
-                .starts_with("aws ec2 replace-route --route-table-id rtb-0task")
+            finding.remediation.starts_with(
+                "Create a NAT gateway in public subnet subnet-0public (aws ec2 \
+                 create-nat-gateway --subnet-id subnet-0public"
+            ),
+            "{}",
+            finding.remediation
         );
         assert!(
             run(&NAT_GATEWAY, &facts).is_empty(),
             "the blackhole is the one finding"
+        );
+    }
+
+    #[test]
+    fn the_fix_names_an_available_nat_gateway_of_the_vpc() {
+        let mut facts = healthy_nat();
+        task_default_route(&mut facts).state = Some("blackhole".into());
+        let mut spare = facts.network.nat_gateways[0].clone();
+        spare.id = "nat-0spare".into();
+        facts.network.nat_gateways.push(spare);
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert!(
+            finding.remediation.starts_with(
+                "aws ec2 replace-route --route-table-id rtb-0task --destination-cidr-block \
+                 0.0.0.0/0 --nat-gateway-id nat-0spare"
+            ),
+            "{}",
+            finding.remediation
         );
     }
 

@@ -199,6 +199,11 @@ async fn read_role(
         trust_policy: role.assume_role_policy_document().map(decode),
         policies,
         permissions_boundary,
+        tags: role
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
     }))
 }
 
@@ -352,6 +357,7 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
         version_stages: vec![],
         version_ids: vec![],
         resource_policy: None,
+        tags: Default::default(),
     };
     match clients.secrets.describe_secret().secret_id(id).send().await {
         Ok(out) => {
@@ -361,6 +367,11 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
                 .deleted_date()
                 .and_then(|d| d.fmt(Format::DateTime).ok());
             found.kms_key_id = out.kms_key_id().map(str::to_string);
+            found.tags = out
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect();
             if let Some(versions) = out.version_ids_to_stages() {
                 found.version_ids = versions.keys().cloned().collect();
                 found.version_stages = versions.values().flatten().cloned().collect();

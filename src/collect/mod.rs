@@ -17,9 +17,11 @@
 //! A read that fails becomes a [`Gap`] in the facts, never an error: the checks that needed
 //! it are skipped with the reason, and the rest still run.
 
+mod change;
 mod identity;
 mod network;
 
+pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, service_revisions};
 pub use identity::simulate;
 
 use crate::accounts::Account;
@@ -133,6 +135,10 @@ pub async fn collect(
     facts.account_alias = keep(alias, &mut facts.gaps).flatten();
     facts.gaps.extend(named_gaps);
     let Some((definition, service, eni, subnet)) = named else {
+        // Out of time before the service was read: what ran before is unknown, and why.
+        if let Some(gap) = facts.gap(Read::DescribeServices).cloned() {
+            facts.change.previous = crate::facts::PreviousLookup::Failed(gap);
+        }
         return Ok(facts);
     };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();
@@ -189,8 +195,22 @@ pub async fn collect(
         facts.task_definition.as_ref(),
         deadline,
     ));
-    let (network_gaps, (identity, references, identity_gaps)) =
-        tokio::join!(network_reads, identity_reads);
+    // What ran before: beside the VPC and the role, so it adds no round of its own when the
+    // service's deployments name it.
+    let previous = Box::pin(change::previous(
+        cache,
+        clients,
+        change::Current {
+            task: &facts.task,
+            definition: facts.task_definition.as_ref(),
+            service: facts.service.as_ref(),
+            service_gap: facts.gaps.iter().find(|g| g.read == Read::DescribeServices),
+        },
+        deadline,
+    ));
+    let (network_gaps, (identity, references, identity_gaps), previous) =
+        tokio::join!(network_reads, identity_reads, previous);
+    facts.change.previous = previous;
     facts.identity = identity;
     facts.references = references;
     facts.gaps.extend(network_gaps);
@@ -607,6 +627,7 @@ async fn service(
             assign_public_ip: vpc
                 .and_then(|v| v.assign_public_ip())
                 .map(|a| a.as_str().to_string()),
+            deployments: s.deployments().iter().map(change::deployment).collect(),
         }
     }))
 }

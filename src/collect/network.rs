@@ -4,7 +4,8 @@ use super::{bounded, gap, keep};
 use crate::aws::Clients;
 use crate::facts::{
     Gap, NatGateway, Network, NetworkAcl, NetworkAclEntry, NetworkInterface, PrefixList, Read,
-    Route, RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
+    Route, RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Tags, Vpc,
+    VpcEndpoint,
 };
 use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
 use tokio::time::Instant;
@@ -200,8 +201,16 @@ async fn subnets_by(clients: &Clients, filter: Filter) -> std::result::Result<Ve
             cidr: s.cidr_block().and_then(|c| c.parse().ok()),
             availability_zone: s.availability_zone().map(str::to_string),
             map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+            tags: ec2_tags(s.tags()),
         })
         .collect())
+}
+
+/// An EC2 describe answer's tags: the owner (a CloudFormation stack) is named there.
+fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
 }
 
 fn vpc_filter(name: &str, value: &str) -> Filter {
@@ -249,6 +258,7 @@ async fn route_tables(clients: &Clients, vpc: &str) -> std::result::Result<Vec<R
                     state: r.state().map(|s| s.as_str().to_string()),
                 })
                 .collect(),
+            tags: ec2_tags(t.tags()),
         })
         .collect())
 }
@@ -268,6 +278,7 @@ async fn nat_gateways(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
             subnet_id: n.subnet_id().map(str::to_string),
             state: n.state().map(|s| s.as_str().to_string()),
             connectivity_type: n.connectivity_type().map(|c| c.as_str().to_string()),
+            tags: ec2_tags(n.tags()),
         })
         .collect())
 }
@@ -392,6 +403,7 @@ async fn security_groups(
             name: g.group_name().unwrap_or_default().to_string(),
             ingress: g.ip_permissions().iter().map(rule).collect(),
             egress: g.ip_permissions_egress().iter().map(rule).collect(),
+            tags: ec2_tags(g.tags()),
         })
         .collect())
 }
@@ -430,6 +442,7 @@ async fn network_acls(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
                     })
                 })
                 .collect(),
+            tags: ec2_tags(a.tags()),
         })
         .collect())
 }
@@ -467,6 +480,7 @@ async fn vpc_endpoints(clients: &Clients, vpc: &str) -> std::result::Result<Vec<
                     .decode_utf8_lossy()
                     .into_owned()
             }),
+            tags: ec2_tags(e.tags()),
         })
         .collect())
 }

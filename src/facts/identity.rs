@@ -34,6 +34,8 @@ pub struct Role {
     #[serde(default)]
     pub policies: Vec<PolicyDocument>,
     pub permissions_boundary: Option<PolicyDocument>,
+    #[serde(default, skip_serializing_if = "super::Tags::is_empty")]
+    pub tags: super::Tags,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

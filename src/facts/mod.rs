@@ -5,11 +5,13 @@
 //! Values are never stored: no environment variable values, no secret or parameter values, and
 //! of log driver options only the awslogs settings the checks use.
 
+mod change;
 mod identity;
 mod network;
 mod references;
 mod task;
 
+pub use change::*;
 pub use identity::*;
 pub use network::*;
 pub use references::*;
@@ -30,6 +32,9 @@ pub struct Facts {
     pub identity: Identity,
     #[serde(default)]
     pub references: References,
+    /// What ran before, and the last recorded change to the root cause's resource.
+    #[serde(default)]
+    pub change: ChangeFacts,
     /// Reads that failed, so the checks that needed them are skipped with the reason.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -132,6 +137,11 @@ reads! {
     AssumeRole => "sts:AssumeRole",
     /// The task account's alias, which the alert names beside the account id.
     ListAccountAliases => "iam:ListAccountAliases",
+    ListServiceDeployments => "ecs:ListServiceDeployments",
+    DescribeServiceDeployments => "ecs:DescribeServiceDeployments",
+    DescribeServiceRevisions => "ecs:DescribeServiceRevisions",
+    /// The last mutating management event on the root cause's resource.
+    LookupEvents => "cloudtrail:LookupEvents",
 }
 
 impl std::fmt::Display for Read {

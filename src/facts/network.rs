@@ -1,5 +1,6 @@
 //! The task's ENI and its VPC: subnets, routes, gateways, security groups, ACLs, endpoints.
 
+use super::Tags;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +86,8 @@ pub struct Subnet {
     pub availability_zone: Option<String>,
     #[serde(default)]
     pub map_public_ip_on_launch: bool,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -98,6 +101,8 @@ pub struct RouteTable {
     pub subnet_ids: Vec<String>,
     #[serde(default)]
     pub routes: Vec<Route>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 impl RouteTable {
@@ -201,6 +206,8 @@ pub struct NatGateway {
     pub state: Option<String>,
     /// `public` or `private`; absent means public (the emulator omits it).
     pub connectivity_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -237,6 +244,8 @@ pub struct SecurityGroup {
     pub ingress: Vec<SecurityGroupRule>,
     #[serde(default)]
     pub egress: Vec<SecurityGroupRule>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// One permission of a security group: a protocol and port range, and the peers it names.
@@ -265,6 +274,8 @@ pub struct NetworkAcl {
     pub subnet_ids: Vec<String>,
     #[serde(default)]
     pub entries: Vec<NetworkAclEntry>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -301,6 +312,8 @@ pub struct VpcEndpoint {
     pub route_table_ids: Vec<String>,
     /// The endpoint policy document (JSON), if it has one.
     pub policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

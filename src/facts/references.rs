@@ -68,6 +68,8 @@ pub struct SecretLookup {
     pub version_ids: Vec<String>,
     /// The secret's resource policy, read for secrets in another account.
     pub resource_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "super::Tags::is_empty")]
+    pub tags: super::Tags,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -133,6 +133,9 @@ pub struct Service {
     pub security_groups: Vec<String>,
     /// `ENABLED` or `DISABLED`, as the service's awsvpcConfiguration says.
     pub assign_public_ip: Option<String>,
+    /// DescribeServices' deployments: which revisions the service runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<super::Deployment>,
 }
 
 /// The service's name, else the task definition's family (from the task's group,

@@ -3,6 +3,8 @@
 
 mod alert_path;
 mod alerts;
+mod change;
+mod change_mocks;
 mod efs;
 mod expect;
 mod faults;

@@ -624,3 +624,101 @@ pub async fn received(config: &aws_config::SdkConfig, queue_url: &str) -> Vec<Va
         .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
         .collect()
 }
+
+pub fn definition_arn(world: &World) -> String {
+    world.event["detail"]["taskDefinitionArn"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Runs and stops another task of `definition` in the world's task subnet, and points the
+/// world's event at it.
+pub async fn stop_another(
+    world: &mut World,
+    definition: &str,
+    group: Option<&str>,
+    started_by: Option<&str>,
+    reason: &str,
+) {
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    let run = ecs
+        .run_task()
+        .cluster("demo")
+        .task_definition(definition)
+        .launch_type(LaunchType::Fargate)
+        .set_group(group.map(str::to_string))
+        .set_started_by(started_by.map(str::to_string))
+        .network_configuration(awsvpc(
+            &world.task_subnet,
+            &world.security_group,
+            AssignPublicIp::Disabled,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let task = run.tasks()[0].clone();
+    let arn = task.task_arn().unwrap().to_string();
+    ecs.stop_task()
+        .cluster("demo")
+        .task(&arn)
+        .reason(reason)
+        .send()
+        .await
+        .unwrap();
+    let eni = task
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("networkInterfaceId"))
+        .and_then(|d| d.value())
+        .unwrap()
+        .to_string();
+    let event = &mut world.event;
+    event["id"] = Value::String(format!("test-{}", arn.rsplit('/').next().unwrap()));
+    event["resources"] = serde_json::json!([arn]);
+    let detail = &mut event["detail"];
+    detail["taskArn"] = Value::String(arn.clone());
+    detail["taskDefinitionArn"] = Value::String(definition.to_string());
+    detail["stoppedReason"] = Value::String(reason.to_string());
+    detail["group"] = group.map_or(Value::Null, |g| Value::String(g.into()));
+    detail["startedBy"] = started_by.map_or(Value::Null, |s| Value::String(s.into()));
+    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
+        if item["name"] == "networkInterfaceId" {
+            item["value"] = Value::String(eni.clone());
+        }
+    }
+    world.task_arn = arn;
+}
+
+/// Registers the next revision of the world's definition with its container changed by
+/// `change`, and returns its ARN.
+pub async fn next_revision(world: &World, change: impl FnOnce(&mut ContainerDefinition)) -> String {
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    let current = ecs
+        .describe_task_definition()
+        .task_definition(definition_arn(world))
+        .send()
+        .await
+        .unwrap();
+    let current = current.task_definition().unwrap();
+    let mut container = current.container_definitions()[0].clone();
+    change(&mut container);
+    let next = ecs
+        .register_task_definition()
+        .family("web")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap();
+    next.task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string()
+}

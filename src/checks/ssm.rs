@@ -52,6 +52,29 @@ fn parameter(check: &Check, cx: &Context) -> Vec<Finding> {
                     "Skipped: the doctor could not describe parameter {name} in {region} \
                      ({reason})."
                 )),
+                Lookup::NotFound if arn.is_none() && !lookup.found_in.is_empty() => {
+                    let other = &lookup.found_in[0];
+                    let arn = format!(
+                        "arn:aws:ssm:{other}:{}:parameter/{}",
+                        facts.task.account,
+                        name.trim_start_matches('/')
+                    );
+                    check
+                        .fail(
+                            format!(
+                                "Parameter {name}, the {why}, does not exist in {region}, the \
+                                 task's region, where ECS looks up a bare name; it exists in {}: \
+                                 the task definition must name it by its full ARN.",
+                                lookup.found_in.join(", ")
+                            ),
+                            &[name.as_str()],
+                        )
+                        .with_fix(format!(
+                            "Reference {arn} as the valueFrom of {} in a new revision of the \
+                             task definition (or create the parameter in {region}).",
+                            secret.name
+                        ))
+                }
                 Lookup::NotFound if arn.is_none() => check
                     .fail(
                         format!(

@@ -278,14 +278,15 @@ async fn read_references(
         .collect();
     parameters.sort();
     parameters.dedup();
-    let parameters = join_all(
-        parameters
-            .iter()
-            .map(|(name, parameter_region)| async move {
-                let clients = cache.get(Some(parameter_region));
-                describe_parameter(&clients, name, parameter_region).await
-            }),
-    );
+    let parameters = join_all(parameters.iter().map(|(name, parameter_region)| async move {
+        let clients = cache.get(Some(parameter_region));
+        let mut found = describe_parameter(&clients, name, parameter_region).await;
+        // A bare name ECS looked up in the task's region, in vain: where does it exist?
+        if found.lookup == Lookup::NotFound && parameter_region == region {
+            found.found_in = regions_holding(cache, &clients, name, region).await;
+        }
+        found
+    }));
     let mut groups: Vec<(String, String)> = definition
         .containers
         .iter()
@@ -398,6 +399,7 @@ async fn describe_parameter(clients: &Clients, name: &str, region: &str) -> Para
         lookup: Lookup::NotFound,
         kind: None,
         key_id: None,
+        found_in: vec![],
     };
     match clients
         .ssm
@@ -417,6 +419,34 @@ async fn describe_parameter(clients: &Clients, name: &str, region: &str) -> Para
         Err(error) => found.lookup = lookup_error(Read::DescribeParameters, &error),
     }
     found
+}
+
+/// The other enabled regions of the account that hold a parameter of this name: one
+/// DescribeRegions, then one DescribeParameters per region side by side (only for a parameter
+/// that is missing where ECS looked, so the fix can name the region instead of a placeholder).
+async fn regions_holding(
+    cache: &ClientCache,
+    clients: &Clients,
+    name: &str,
+    task_region: &str,
+) -> Vec<String> {
+    let Ok(out) = clients.ec2.describe_regions().send().await else {
+        return vec![];
+    };
+    let others = out
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name())
+        .filter(|r| *r != task_region)
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    let found = join_all(others.iter().map(|other| async move {
+        let clients = cache.get(Some(other));
+        (describe_parameter(&clients, name, other).await.lookup == Lookup::Found)
+            .then(|| other.clone())
+    }))
+    .await;
+    found.into_iter().flatten().collect()
 }
 
 async fn describe_log_group(clients: &Clients, name: &str, region: &str) -> LogGroupLookup {

@@ -80,6 +80,9 @@ pub struct ParameterLookup {
     pub lookup: Lookup,
     pub kind: Option<String>,
     pub key_id: Option<String>,
+    /// For a bare name missing in the task's region: the other regions that hold it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_in: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -39,6 +39,12 @@ const FAULTS: &[(&str, &str, &str)] = &[
     ("response lost after the write was applied", "--lose", "1"),
 ];
 
+/// A figure in `make test`'s output: straight to stderr, which the harness does not capture.
+fn report_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// The claims' lease in these tests, so a retry after the lease costs a second, not ninety.
 const LEASE_SECS: i64 = 1;
 
@@ -204,12 +210,12 @@ async fn one_alert_per_root_cause_whatever_single_fault_happens() {
             }
         }
     }
-    eprintln!(
+    report_line(&format!(
         "alert path fault matrix: {cells} cells ({} calls × {} faults; release and reopen behind a \
          denied alert publish, the only way to reach them), the fault fired in {reached}",
         CALLS.len(),
         FAULTS.len()
-    );
+    ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(cells, CALLS.len() * FAULTS.len());
     assert_eq!(reached, cells, "every cell's fault fired");
@@ -450,7 +456,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
     assert_eq!(windows.len(), 31);
     assert_eq!(sum("total"), 300);
     assert_eq!(sum("suppressed"), 300 - 31);
-    eprintln!(
+    report_line(&format!(
         "burst: 300 stops of 50 services, 20 at a time: {published} alerts, {suppressed} held back"
-    );
+    ));
 }

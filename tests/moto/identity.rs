@@ -228,6 +228,14 @@ async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() 
     let root = report.root_finding().unwrap();
     assert!(root.detail.contains("does not exist in us-east-1"));
     assert!(root.detail.contains("full ARN"));
+    // The fix names the region where it does exist.
+    assert!(root.detail.contains("it exists in us-west-2"), "{}", root.detail);
+    assert!(
+        root.remediation
+            .contains("arn:aws:ssm:us-west-2:123456789012:parameter/demo/license-key"),
+        "{}",
+        root.remediation
+    );
 }
 
 #[tokio::test]

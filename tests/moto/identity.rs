@@ -201,15 +201,19 @@ async fn a_partial_arn_that_looks_complete_is_the_root_cause() {
 #[tokio::test]
 async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() {
     let _moto = moto().await;
-    let world = build_with(HEALTHY, DENIED, |container, _| {
-        container.secrets(
-            Secret::builder()
-                .name("LICENSE")
-                .value_from("/demo/license-key")
-                .build()
-                .unwrap(),
-        )
-    })
+    let world = build_with(
+        HEALTHY,
+        "ecs-task-stopped-ssm-parameter-missing.json",
+        |container, _| {
+            container.secrets(
+                Secret::builder()
+                    .name("LICENSE")
+                    .value_from("/demo/license-key")
+                    .build()
+                    .unwrap(),
+            )
+        },
+    )
     .await;
     let west = aws_sdk_ssm::Client::from_conf(
         aws_sdk_ssm::config::Builder::from(&world.config)
@@ -320,11 +324,15 @@ async fn a_missing_environment_file_is_the_root_cause() {
 #[tokio::test]
 async fn a_missing_image_tag_is_the_root_cause() {
     let _moto = moto().await;
-    let world = build_with(HEALTHY, DENIED, |container, _| {
-        container.image(format!(
-            "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:9.9.9"
-        ))
-    })
+    let world = build_with(
+        HEALTHY,
+        "ecs-task-stopped-image-not-found.json",
+        |container, _| {
+            container.image(format!(
+                "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:9.9.9"
+            ))
+        },
+    )
     .await;
     let report = diagnose(&world).await;
     assert_root(&report, "registry.image", "no such tag");

@@ -48,6 +48,7 @@ pub fn healthy_nat() -> Facts {
         },
         task_source: TaskSource::DescribeTasks,
         task_definition: None,
+        container_instance: None,
         service: Some(Service {
             name: "web".into(),
             arn: None,
@@ -262,4 +263,39 @@ pub fn task_default_route(facts: &mut Facts) -> &mut Route {
         .iter_mut()
         .find(|r| r.destination_cidr.as_deref() == Some("0.0.0.0/0"))
         .expect("the fixture has a default route")
+}
+
+/// The task runs on a container instance (`EC2` or `MANAGED_INSTANCES`) in `subnet` with the
+/// task's security group, `public_ip` on its primary ENI.
+pub fn on_instance(
+    mut facts: Facts,
+    launch_type: &str,
+    subnet: &str,
+    public_ip: Option<&str>,
+) -> Facts {
+    facts.task.launch_type = Some(launch_type.into());
+    facts.task.platform_version = None;
+    let arn = "arn:aws:ecs:us-east-1:123456789012:container-instance/demo/0host";
+    facts.task.container_instance_arn = Some(arn.into());
+    let capacity_provider = (launch_type == "MANAGED_INSTANCES").then(|| "mi-web".to_string());
+    facts.task.capacity_provider_name = capacity_provider.clone();
+    facts.container_instance = Some(ContainerInstance {
+        arn: arn.into(),
+        ec2_instance_id: Some("i-0host".into()),
+        capacity_provider_name: capacity_provider,
+        instance: Some(Ec2Instance {
+            id: "i-0host".into(),
+            vpc_id: Some("vpc-0main".into()),
+            subnet_id: Some(subnet.into()),
+            security_groups: vec!["sg-0task".into()],
+            primary_eni: Some("eni-0host".into()),
+            private_ip: Some("10.0.0.40".into()),
+            public_ip: public_ip.map(str::to_string),
+            ipv6_addresses: vec![],
+            instance_profile_arn: Some(
+                "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+            ),
+        }),
+    });
+    facts
 }

@@ -2,7 +2,7 @@
 //! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
 
 use super::{Category, Check, Context, Finding, Scope, Severity, Status};
-use crate::facts::{Facts, Read, RouteTable, RouteTarget};
+use crate::facts::{Facts, PathSource, Read, RouteTable, RouteTarget};
 use crate::needs::paths::{self, InternetWhy, ServicePath};
 use crate::needs::{Destination, Need};
 
@@ -212,16 +212,21 @@ fn task_route_table<'f>(
     check: &Check,
     facts: &'f Facts,
 ) -> Result<(&'f str, &'f RouteTable), Box<Finding>> {
-    if !facts.task.is_fargate() {
-        return Err(Box::new(check.skipped(format!(
-            "Skipped: with the {} launch type the container agent pulls images and secrets through the container instance's network, not the task subnet.",
-            facts.task.launch_type.as_deref().unwrap_or("EC2")
-        ))));
-    }
-    let Some(subnet) = facts.task_subnet_id() else {
-        return Err(Box::new(check.skipped(
-            "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
-        )));
+    let subnet = match facts.path_source() {
+        PathSource::Unknown(why) => {
+            return Err(Box::new(check.skipped(format!("Skipped: {why}."))));
+        }
+        PathSource::Instance(instance) => instance.subnet_id.as_deref().ok_or_else(|| {
+            Box::new(check.skipped(format!(
+                "Skipped: container instance {} reports no subnet.",
+                instance.id
+            )))
+        })?,
+        PathSource::TaskEni => facts.task_subnet_id().ok_or_else(|| {
+            Box::new(check.skipped(
+                "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
+            ))
+        })?,
     };
     for call in [Read::DescribeSubnets, Read::DescribeRouteTables] {
         if let Some(gap) = facts.gap(call) {
@@ -368,7 +373,7 @@ fn target_kind(target: &RouteTarget) -> &'static str {
 
 /// The default route's target, when the route is usable.
 fn default_target(facts: &Facts) -> Option<(&str, &RouteTable, &RouteTarget)> {
-    let subnet = facts.task_subnet_id()?;
+    let subnet = facts.path_subnet_id()?;
     let table = facts.network.route_table_for(subnet)?;
     let route = table.default_route().filter(|r| !r.is_blackhole())?;
     Some((subnet, table, &route.target))
@@ -385,6 +390,9 @@ fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, _, RouteTarget::InternetGateway(igw))) = default_target(facts) else {
         return vec![]; // not an internet-gateway path: nothing to check.
     };
+    if let PathSource::Instance(instance) = facts.path_source() {
+        return vec![instance_public_ip(check, facts, instance, subnet, igw)];
+    }
     let eni = facts
         .network
         .network_interface
@@ -437,13 +445,68 @@ fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     }
 }
 
+/// An instance in a subnet routed to an internet gateway needs a public IPv4 address on its
+/// primary ENI: the agent's calls leave from it. ECS Managed Instances give it one only when
+/// the subnet auto-assigns public IPv4 addresses (managed-instances-awsvpc-mode.html), and an
+/// EC2 task ENI never gets one (task-networking-awsvpc.html), so only the instance's counts.
+fn instance_public_ip(
+    check: &Check,
+    facts: &Facts,
+    instance: &crate::facts::Ec2Instance,
+    subnet: &str,
+    igw: &str,
+) -> Finding {
+    let mut resources = vec![instance.id.as_str(), subnet, igw];
+    resources.extend(instance.primary_eni.as_deref());
+    if let Some(ip) = &instance.public_ip {
+        return check.pass(
+            format!(
+                "Container instance {} has public IP {ip}, so internet gateway {igw} carries the \
+                 agent's traffic from subnet {subnet}.",
+                instance.id
+            ),
+            &resources,
+        );
+    }
+    let fix = if facts.task.is_managed_instances() {
+        format!(
+            "ECS Managed Instances get a public IPv4 address only from the subnet: aws ec2 \
+             modify-subnet-attribute --subnet-id {subnet} --map-public-ip-on-launch, or better \
+             put the capacity provider{} in private subnets whose default route is a NAT \
+             gateway (or give the VPC endpoints for ECR, S3, Secrets Manager, SSM and Logs).",
+            facts
+                .task
+                .capacity_provider_name
+                .as_deref()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default()
+        )
+    } else {
+        format!(
+            "Launch the container instances with a public IP (aws ec2 modify-subnet-attribute \
+             --subnet-id {subnet} --map-public-ip-on-launch, or AssociatePublicIpAddress in the \
+             launch template), or move them to a private subnet whose default route is a NAT \
+             gateway. A task ENI on EC2 never gets a public IP, so assignPublicIp does not help."
+        )
+    };
+    check
+        .fail(
+            format!(
+                "Subnet {subnet} routes to internet gateway {igw}, but container instance {} has \
+                 no public IP: the agent on it pulls images and fetches secrets through the \
+                 instance's primary ENI, and an internet gateway only carries traffic for public \
+                 addresses.",
+                instance.id
+            ),
+            &resources,
+        )
+        .with_fix(fix)
+}
+
 fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, table, RouteTarget::NatGateway(nat_id))) = default_target(facts) else {
         return vec![];
     };
-    if !facts.task.is_fargate() {
-        return vec![];
-    }
     if let Some(gap) = facts.gap(Read::DescribeNatGateways) {
         return vec![check.skipped_for(gap)];
     }
@@ -755,11 +818,68 @@ mod tests {
     }
 
     #[test]
-    fn the_ec2_launch_type_skips_the_subnet_checks() {
+    fn an_ec2_task_whose_instance_is_unknown_skips_with_the_reason() {
         let mut facts = healthy_nat();
         facts.task.launch_type = Some("EC2".into());
-        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Skipped);
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Skipped);
+        assert!(
+            finding.detail.contains("names no container instance"),
+            "{}",
+            finding.detail
+        );
         assert!(run(&NAT_GATEWAY, &facts).is_empty());
+    }
+
+    #[test]
+    fn an_ec2_task_is_judged_on_its_instances_subnet() {
+        // The task's awsvpc ENI sits in the NAT-routed subnet; the instance, whose network the
+        // agent uses, sits in the public one without a public IP.
+        let mut facts = on_instance(healthy_nat(), "EC2", PUBLIC_SUBNET, None);
+        let route = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(route.status, Status::Pass);
+        assert!(route.detail.contains(PUBLIC_SUBNET), "{}", route.detail);
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.detail.contains("container instance i-0host"),
+            "{}",
+            finding.detail
+        );
+        assert!(finding.remediation.contains("never gets a public IP"));
+        facts
+            .container_instance
+            .as_mut()
+            .unwrap()
+            .instance
+            .as_mut()
+            .unwrap()
+            .public_ip = Some("3.3.3.3".into());
+        assert_eq!(only(&PUBLIC_IP, &facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_managed_instance_without_a_public_ip_is_told_about_the_subnet_and_nat() {
+        let facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding
+                .remediation
+                .contains("Managed Instances get a public IPv4 address only from the subnet")
+        );
+        assert!(finding.remediation.contains("capacity provider mi-web"));
+    }
+
+    #[test]
+    fn an_instance_in_the_nat_subnet_passes_and_its_nat_is_judged() {
+        let mut facts = on_instance(healthy_nat(), "EC2", TASK_SUBNET, None);
+        facts.task.attachment = None; // bridge mode: no task ENI
+        facts.service = None;
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Pass);
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Fail);
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! of log driver options only the awslogs settings the checks use.
 
 mod identity;
+mod instance;
 mod network;
 mod references;
 mod task;
 
 pub use identity::*;
+pub use instance::*;
 pub use network::*;
 pub use references::*;
 pub use task::*;
@@ -25,6 +27,9 @@ pub struct Facts {
     pub task_source: TaskSource,
     pub task_definition: Option<TaskDefinition>,
     pub service: Option<Service>,
+    /// The container instance of an EC2 or ECS Managed Instances task.
+    #[serde(default)]
+    pub container_instance: Option<ContainerInstance>,
     pub network: Network,
     #[serde(default)]
     pub identity: Identity,
@@ -89,6 +94,8 @@ reads! {
     DescribeTasks => "ecs:DescribeTasks",
     DescribeTaskDefinition => "ecs:DescribeTaskDefinition",
     DescribeServices => "ecs:DescribeServices",
+    DescribeContainerInstances => "ecs:DescribeContainerInstances",
+    DescribeInstances => "ec2:DescribeInstances",
     DescribeNetworkInterfaces => "ec2:DescribeNetworkInterfaces",
     DescribeSubnets => "ec2:DescribeSubnets",
     DescribeVpcs => "ec2:DescribeVpcs",

@@ -11,13 +11,13 @@ use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 
 /// The fault proxy, stopped when dropped.
-struct FaultProxy {
+pub(super) struct FaultProxy {
     child: Child,
-    url: String,
+    pub(super) url: String,
 }
 
 impl FaultProxy {
-    fn start(args: &[&str]) -> Self {
+    pub(super) fn start(args: &[&str]) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "doctor-fault-{}-{}",
             std::process::id(),

@@ -6,6 +6,7 @@ mod efs;
 mod expect;
 mod faults;
 mod identity;
+mod instances;
 mod network;
 mod paths;
 mod rule_pattern;

@@ -16,6 +16,7 @@ pub fn route(cidr: &str, target: RouteTarget) -> Route {
         destination_prefix_list: None,
         target,
         state: Some("active".into()),
+        ..Route::default()
     }
 }
 
@@ -28,6 +29,7 @@ pub fn healthy_nat() -> Facts {
         cidr: cidr.parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
+        ..Subnet::default()
     };
     Facts {
         task: Task {
@@ -199,6 +201,7 @@ pub fn endpoints_design() -> Facts {
         destination_prefix_list: Some(S3_LIST.into()),
         target: RouteTarget::VpcEndpoint("vpce-0s3".into()),
         state: Some("active".into()),
+        ..Route::default()
     });
     network.nat_gateways.clear();
     network.subnets.push(Subnet {
@@ -207,6 +210,7 @@ pub fn endpoints_design() -> Facts {
         cidr: "10.0.9.0/24".parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
+        ..Subnet::default()
     });
     network.security_groups.push(SecurityGroup {
         id: "sg-0endpoints".into(),

@@ -110,6 +110,11 @@ fn skipped(check: &Check, facts: &Facts) -> Option<Finding> {
     if let PathSource::Unknown(why) = facts.path_source() {
         return Some(check.skipped(format!("Skipped: {why}.")));
     }
+    if facts.path_is_ipv6_only() {
+        return Some(check.skipped(
+            "Skipped: the subnet is IPv6-only and the doctor evaluates IPv4 ACL entries only.",
+        ));
+    }
     facts
         .gap(Read::DescribeNetworkAcls)
         .map(|gap| check.skipped_for(gap))

@@ -207,6 +207,218 @@ fn nat_gateway(check: &Check, cx: &Context) -> Vec<Finding> {
     }
 }
 
+pub const IPV6: Check = Check {
+    id: "network.ipv6",
+    title: "An IPv6-only subnet reaches every service the task needs over IPv6",
+    problem: "the IPv6-only subnet cannot reach a service the task needs",
+    category: Category::NetworkRoute,
+    severity: Severity::Critical,
+    scope: Scope::Vpc,
+    remediation: "Route ::/0 to an internet gateway (public) or an egress-only internet gateway \
+                  (private); for IPv4-only services turn on DNS64 on the subnet and route \
+                  64:ff9b::/96 to a NAT gateway in a public subnet; allow TCP 443 to ::/0 in \
+                  the security groups; pull ECR images by their dual-stack name \
+                  (ACCOUNT.dkr-ecr.REGION.on.aws).",
+    docs: "https://aws.amazon.com/blogs/containers/amazon-ecs-announces-ipv6-only-support/",
+    run: ipv6,
+};
+
+/// Whether a service answers over IPv6 (has a dual-stack endpoint the agent uses): ECR
+/// (`*.dkr-ecr.REGION.on.aws`, `ecr.REGION.api.aws`, ecr-requests.html), S3
+/// (`s3.dualstack.REGION.amazonaws.com`) and CloudWatch Logs. Secrets Manager's and SSM's
+/// dual-stack names were not verified, so they count as IPv4-only: NAT64 is asked for.
+fn dual_stack(destination: &Destination) -> bool {
+    use crate::needs::AwsService::*;
+    matches!(
+        destination,
+        Destination::Aws {
+            service: EcrApi | EcrDkr | S3 | Logs,
+            ..
+        }
+    )
+}
+
+/// An IPv6-only path: its `::/0` route, NAT64 for IPv4-only services, the security groups'
+/// IPv6 egress and ECR's dual-stack image names. A dual-stack subnet uses IPv4 for the
+/// start-time calls, so its IPv4 findings decide and it passes here when they do.
+fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    let Some(subnet) = facts.path_subnet_id().and_then(|s| facts.network.subnet(s)) else {
+        return vec![];
+    };
+    if subnet.ipv6_cidrs.is_empty() {
+        return vec![];
+    }
+    let id = subnet.id.as_str();
+    if !subnet.ipv6_native && subnet.cidr.is_some() {
+        return match internet_usable(cx) {
+            Some(true) => vec![check.pass(
+                format!(
+                    "Subnet {id} is dual-stack and its IPv4 path works: the start-time calls use \
+                     IPv4, so IPv6 is not needed for the task to start."
+                ),
+                &[id],
+            )],
+            _ => vec![],
+        };
+    }
+    let Some(table) = facts.network.route_table_for(id) else {
+        return vec![];
+    };
+    let rtb = table.id.as_str();
+    let mut findings = Vec::new();
+    match table.default_route_v6() {
+        None => findings.push(
+            check
+                .fail(
+                    format!(
+                        "Subnet {id} is IPv6-only and its route table {rtb} has no ::/0 route: \
+                         {} cannot reach any service outside the VPC over IPv6.",
+                        facts.path_interface()
+                    ),
+                    &[id, rtb],
+                )
+                .with_fix(format!(
+                    "aws ec2 create-route --route-table-id {rtb} --destination-ipv6-cidr-block \
+                     ::/0 --egress-only-internet-gateway-id <egress-only internet gateway>  (or \
+                     --gateway-id <internet gateway> for a public subnet)"
+                )),
+        ),
+        Some(route) if route.is_blackhole() => findings.push(check.fail(
+            format!(
+                "The ::/0 route of {rtb} (IPv6-only subnet {id}) points to {}, which no longer \
+                 exists: the route is a blackhole.",
+                route.target.id().unwrap_or("a deleted target")
+            ),
+            &[id, rtb],
+        )),
+        Some(route) => match &route.target {
+            RouteTarget::InternetGateway(igw)
+                if facts.gap(Read::DescribeInternetGateways).is_none()
+                    && !facts.network.internet_gateways.contains(igw) =>
+            {
+                findings.push(check.fail(
+                    format!(
+                        "The ::/0 route of {rtb} (IPv6-only subnet {id}) points to internet \
+                         gateway {igw}, which is not attached to the VPC."
+                    ),
+                    &[id, rtb, igw],
+                ))
+            }
+            RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_) => {}
+            other => findings.push(check.warn(
+                format!(
+                    "The ::/0 route of {rtb} (IPv6-only subnet {id}) leaves via {} {}; the \
+                     doctor cannot verify the path beyond it.",
+                    target_kind(other),
+                    other.id().unwrap_or_default()
+                ),
+                &[id, rtb],
+            )),
+        },
+    }
+    // IPv4-only services: DNS64 answers them with 64:ff9b::/96 addresses, which a NAT gateway
+    // translates (NAT64). Without both, their names resolve to nothing reachable.
+    let nat64 = table
+        .nat64_route()
+        .filter(|r| !r.is_blackhole())
+        .and_then(|r| match &r.target {
+            RouteTarget::NatGateway(nat) => facts.network.nat_gateway(nat),
+            _ => None,
+        })
+        .filter(|nat| nat.state.as_deref() == Some("available"));
+    let ipv4_only: Vec<String> = internet_needs(cx)
+        .into_iter()
+        .filter(|(need, _)| !dual_stack(&need.destination))
+        .map(|(need, _)| need.destination.to_string())
+        .collect();
+    if !ipv4_only.is_empty() && (!subnet.enable_dns64 || nat64.is_none()) {
+        let missing = match (subnet.enable_dns64, nat64.is_some()) {
+            (false, false) => {
+                "DNS64 is off on the subnet and no 64:ff9b::/96 route goes to an available NAT gateway"
+            }
+            (false, true) => "DNS64 is off on the subnet",
+            _ => "no 64:ff9b::/96 route goes to an available NAT gateway",
+        };
+        findings.push(
+            check
+                .fail(
+                    format!(
+                        "Subnet {id} is IPv6-only and {missing}, so the task cannot reach \
+                         services without IPv6 addresses: {}.",
+                        ipv4_only.join(", ")
+                    ),
+                    &[id, rtb],
+                )
+                .with_fix(format!(
+                    "aws ec2 modify-subnet-attribute --subnet-id {id} --enable-dns64 and aws ec2 \
+                     create-route --route-table-id {rtb} --destination-ipv6-cidr-block \
+                     64:ff9b::/96 --nat-gateway-id <NAT gateway in a public subnet>"
+                )),
+        );
+    }
+    // ECR's IPv4-only names have no IPv6 address; IPv6-only workloads must use the
+    // dual-stack URI, which ECR does not serve through PrivateLink (ecr-requests.html).
+    let ipv4_images: Vec<&str> = facts
+        .task_definition
+        .iter()
+        .flat_map(|d| &d.containers)
+        .map(|c| c.image.as_str())
+        .filter(|image| image.contains(".dkr.ecr.") && image.contains(".amazonaws.com"))
+        .collect();
+    if !ipv4_images.is_empty() && nat64.is_none() {
+        findings.push(check.fail(
+            format!(
+                "Subnet {id} is IPv6-only but the task pulls {} by the IPv4-only ECR name: use \
+                 the dual-stack name ACCOUNT.dkr-ecr.REGION.on.aws (ECS was publicly reported \
+                 not to send registry credentials for that name, containers-roadmap#2611: \
+                 check the pull after the change).",
+                ipv4_images.join(", ")
+            ),
+            &[id],
+        ));
+    }
+    // The security groups must let HTTPS out to IPv6 addresses.
+    if let Some(groups) = facts.path_security_groups()
+        && facts.gap(Read::DescribeSecurityGroups).is_none()
+    {
+        let open = groups
+            .iter()
+            .filter_map(|g| facts.network.security_group(g))
+            .flat_map(|g| &g.egress)
+            .any(|rule| {
+                let port = match (rule.from_port, rule.to_port) {
+                    (Some(from), Some(to)) if from >= 0 => from <= 443 && 443 <= to,
+                    _ => true,
+                };
+                (rule.protocol == "-1" || rule.protocol == "tcp" || rule.protocol == "6")
+                    && port
+                    && rule.ipv6_cidrs.iter().any(|c| c == "::/0")
+            });
+        if !open && !groups.is_empty() {
+            findings.push(check.fail(
+                format!(
+                    "Subnet {id} is IPv6-only but security groups {} allow no TCP 443 out to \
+                     ::/0: the task's HTTPS to AWS services is dropped.",
+                    groups.join(", ")
+                ),
+                &groups,
+            ));
+        }
+    }
+    if findings.is_empty() {
+        findings.push(check.pass(
+            format!(
+                "IPv6-only subnet {id} routes ::/0 out of the VPC, reaches IPv4-only services \
+                 through DNS64 and NAT64 where needed, and its security groups allow HTTPS to \
+                 ::/0."
+            ),
+            &[id, rtb],
+        ));
+    }
+    findings
+}
+
 /// The task subnet's route table, or the finding that says why it cannot be judged.
 fn task_route_table<'f>(
     check: &Check,
@@ -232,6 +444,12 @@ fn task_route_table<'f>(
         if let Some(gap) = facts.gap(call) {
             return Err(Box::new(check.skipped_for(gap)));
         }
+    }
+    if facts.path_is_ipv6_only() {
+        return Err(Box::new(check.skipped(format!(
+            "Skipped: subnet {subnet} is IPv6-only, so it has no IPv4 route to judge; \
+             network.ipv6 judges its path."
+        ))));
     }
     if facts.network.subnet(subnet).is_none() {
         return Err(Box::new(check.fail(
@@ -890,5 +1108,126 @@ mod tests {
         let finding = only(&DEFAULT_ROUTE, &facts);
         assert_eq!(finding.status, Status::Skipped);
         assert!(finding.detail.contains("subnet is unknown"));
+    }
+
+    /// The task subnet made IPv6-only: no IPv4 CIDR, `::/0` to an egress-only gateway, the
+    /// task's group open to `::/0`.
+    fn ipv6_only() -> Facts {
+        let mut facts = with_task_definition(healthy_nat());
+        let subnet = &mut facts.network.subnets[0];
+        subnet.cidr = None;
+        subnet.ipv6_native = true;
+        subnet.ipv6_cidrs = vec!["2600:1f18:1::/64".into()];
+        let table = &mut facts.network.route_tables[0];
+        table
+            .routes
+            .retain(|r| r.destination_cidr.as_deref() != Some("0.0.0.0/0"));
+        table.routes.push(crate::facts::Route {
+            destination_ipv6_cidr: Some("::/0".into()),
+            target: RouteTarget::EgressOnlyInternetGateway("eigw-0main".into()),
+            state: Some("active".into()),
+            ..crate::facts::Route::default()
+        });
+        facts.network.security_groups[0].egress[0].ipv6_cidrs = vec!["::/0".into()];
+        facts.task_definition.as_mut().unwrap().containers[0].image =
+            "123456789012.dkr-ecr.us-east-1.on.aws/web:1.8.2".into();
+        facts
+    }
+
+    fn with_nat64(facts: &mut Facts) {
+        facts.network.subnets[0].enable_dns64 = true;
+        facts.network.route_tables[0]
+            .routes
+            .push(crate::facts::Route {
+                destination_ipv6_cidr: Some("64:ff9b::/96".into()),
+                target: RouteTarget::NatGateway(NAT.into()),
+                state: Some("active".into()),
+                ..crate::facts::Route::default()
+            });
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_without_nat64_cannot_reach_secrets_manager() {
+        let facts = ipv6_only();
+        let findings = run(&IPV6, &facts);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].detail.contains("DNS64 is off"),
+            "{}",
+            findings[0].detail
+        );
+        assert!(
+            findings[0].detail.contains("secretsmanager"),
+            "{}",
+            findings[0].detail
+        );
+        // The IPv4 hops do not apply.
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Skipped);
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_with_dns64_and_nat64_passes() {
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        // DNS64 without the route is not enough.
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("64:ff9b::/96"));
+        let finding = only(&IPV6, &facts);
+        assert!(
+            finding.detail.contains("no 64:ff9b::/96 route"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_needs_a_default_route_ipv6_egress_and_the_dual_stack_ecr_name() {
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("::/0"));
+        facts.network.security_groups[0].egress[0]
+            .ipv6_cidrs
+            .clear();
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("64:ff9b::/96"));
+        facts.task_definition.as_mut().unwrap().containers[0].image =
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into();
+        let details: Vec<String> = run(&IPV6, &facts).into_iter().map(|f| f.detail).collect();
+        assert!(
+            details.iter().any(|d| d.contains("no ::/0 route")),
+            "{details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("allow no TCP 443 out to ::/0")),
+            "{details:#?}"
+        );
+        assert!(
+            details.iter().any(|d| d.contains("dkr-ecr.REGION.on.aws")),
+            "{details:#?}"
+        );
+    }
+
+    #[test]
+    fn a_dual_stack_subnet_whose_ipv4_path_works_is_healthy() {
+        let mut facts = with_task_definition(healthy_nat());
+        facts.network.subnets[0].ipv6_cidrs = vec!["2600:1f18:1::/64".into()];
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        // Its IPv4 path broken: the IPv4 findings decide, network.ipv6 says nothing.
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        assert!(run(&IPV6, &facts).is_empty());
+    }
+
+    #[test]
+    fn a_healthy_ipv4_subnet_gets_no_ipv6_finding() {
+        assert!(run(&IPV6, &healthy_nat()).is_empty());
     }
 }

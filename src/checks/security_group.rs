@@ -119,6 +119,12 @@ pub(super) fn not_applicable(check: &Check, facts: &Facts) -> Option<Finding> {
              its own network interface, which the task's security groups do not govern."
         )));
     }
+    if facts.path_is_ipv6_only() {
+        return Some(check.skipped(
+            "Skipped: the subnet is IPv6-only; network.ipv6 judges the security groups' IPv6 \
+             egress.",
+        ));
+    }
     if let Some(gap) = facts.gap(Read::DescribeSecurityGroups) {
         return Some(check.skipped_for(gap));
     }
@@ -341,6 +347,7 @@ mod tests {
             cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             prefix_lists: lists.iter().map(|l| l.to_string()).collect(),
+            ..SecurityGroupRule::default()
         }
     }
 

@@ -111,6 +111,13 @@ impl Facts {
         }
     }
 
+    /// Whether the path's subnet is IPv6-only: its IPv4 hops do not apply.
+    pub fn path_is_ipv6_only(&self) -> bool {
+        self.path_subnet_id()
+            .and_then(|s| self.network.subnet(s))
+            .is_some_and(|s| !s.ipv6_cidrs.is_empty() && (s.ipv6_native || s.cidr.is_none()))
+    }
+
     /// The path interface's private IPv4 address.
     pub fn path_private_ip(&self) -> Option<std::net::Ipv4Addr> {
         let ip = match self.path_source() {

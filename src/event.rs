@@ -15,6 +15,36 @@ pub const ECS_SOURCE: &str = "aws.ecs";
 pub const TASK_STATE_CHANGE: &str = "ECS Task State Change";
 pub const INIT_ERROR: &str = "ResourceInitializationError";
 
+/// How the EC2 agent begins the same start failures, without `ResourceInitializationError`
+/// (amazon-ecs-agent at 8dfceca6: agent/taskresource/ssmsecret/ssmsecret.go#L350,
+/// agent/asm/asm.go#L50 and #L74, agent/taskresource/asmauth/asmauth.go#L277,
+/// agent/taskresource/envFiles/envfile.go#L409, agent/taskresource/firelens/firelens_unix.go#L435,
+/// ecs-agent/api/errors/errors.go#L149). `Task.SetTerminalReason` title-cases the first word
+/// (agent/api/task/task.go#L3256). The rule's pattern in template.yaml lists the same prefixes.
+pub const AGENT_PREFIXES: &[&str] = &[
+    "Fetching secret data from ",
+    "Asm fetching",
+    "Asm resource",
+    "Secret arn:",
+    "ResourceNotFoundException: The task can",
+    "Ssm secret resource",
+    "Unable to download env file",
+    "Environment file resource",
+    "Unable to download firelens s3 config file",
+    "resource cannot be initialized for task",
+    "Timeout waiting for network interface provisioning",
+];
+
+/// The image-pull stage's error names (the rule sends them with DiagnoseImagePullFailures).
+pub const PULL_ERRORS: &[&str] = &["CannotPullContainerError", "CannotPullECRContainerError"];
+
+/// Whether a stoppedReason is a start failure the doctor diagnoses.
+pub fn is_start_failure(reason: &str) -> bool {
+    reason.contains(INIT_ERROR)
+        || AGENT_PREFIXES.iter().any(|p| reason.starts_with(p))
+        || PULL_ERRORS.iter().any(|e| reason.contains(e))
+}
+
 /// The `detail` of an "ECS Task State Change" event: the fields the doctor uses.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -34,6 +64,9 @@ pub struct TaskStateChange {
     pub stopped_at: Option<String>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The container instance an EC2 or ECS Managed Instances task ran on.
+    pub container_instance_arn: Option<String>,
+    pub capacity_provider_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -119,7 +152,7 @@ pub fn intake(input: Value) -> Result<Intake> {
         )));
     }
     let reason = detail.stopped_reason.as_deref().unwrap_or_default();
-    if !reason.contains(INIT_ERROR) {
+    if !is_start_failure(reason) {
         return Ok(Intake::Ignore(format!(
             "event {event_id}: task {} stopped for another reason ({})",
             detail.task_arn,
@@ -206,6 +239,37 @@ mod tests {
         assert_eq!(task.event_id, "ev-1");
         assert_eq!(task.region, "us-east-1");
         assert_eq!(task.detail.stop_code.as_deref(), Some("TaskFailedToStart"));
+    }
+
+    #[test]
+    fn the_ec2_agents_wordings_and_pull_errors_are_diagnosed() {
+        for reason in [
+            // https://github.com/aws/aws-cdk/issues/4498
+            "Fetching secret data from SSM Parameter Store in eu-central-1: \
+             AccessDeniedException: The ciphertext refers to a customer master key that does \
+             not exist, does not exist in this region, or you are not allowed to access.",
+            // https://github.com/widdix/aws-cf-templates/issues/357
+            "Asm fetching secret from the service for <secret> AccessDeniedException: User: \
+             <TaskExecutionRole> is not authorized to perform: secretsmanager:GetSecretValue",
+            // https://github.com/aws-samples/amazon-ecs-firelens-examples/issues/21
+            "Unable to download firelens s3 config file: unable to download s3 config \
+             extra.conf from bucket mybucket: MissingRegion: could not find region configuration",
+            "CannotPullContainerError: pull image manifest has been retried 1 time(s): x",
+            "CannotPullECRContainerError: RequestError: send request failed",
+        ] {
+            assert!(
+                matches!(intake(stopped(reason)).unwrap(), Intake::Diagnose(_)),
+                "{reason}"
+            );
+        }
+        // A prefix, not a fragment: an application's own text does not qualify.
+        assert!(matches!(
+            intake(stopped(
+                "Essential container exited: Fetching secret data from x"
+            ))
+            .unwrap(),
+            Intake::Ignore(_)
+        ));
     }
 
     #[test]

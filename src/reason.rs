@@ -24,6 +24,15 @@ pub enum Stage {
     Logging,
     EnvFiles,
     Efs,
+    /// The task's ENI was not provisioned or attached in time.
+    TaskNetwork,
+    /// The container runtime could not create or start a container (OCI runtime, entry point,
+    /// host port).
+    ContainerRuntime,
+    /// The FireLens log router: its configuration file, or the socket a log driver writes to.
+    LogRouter,
+    /// The image was fetched but cannot be unpacked or run: media type, layers, manifest.
+    ImageContent,
     Other,
 }
 
@@ -48,11 +57,21 @@ pub struct Failure {
     pub resource: Option<String>,
     pub action: Option<String>,
     pub summary: String,
+    /// The message shows a failure on AWS's side or a transient one (ENI provisioning, the
+    /// runtime's internals, the agent's own credentials), not a fault of the configuration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aws_side: bool,
 }
 
 /// (fragment, stage), most specific first: a chain names the generic step before the specific
 /// one, so `registry auth from asm` must win over `unable to pull secrets or registry auth`.
 const STAGE_RULES: &[(&str, Stage)] = &[
+    // The ENI stage comes before any other: its texts say "timeout" but name no service.
+    ("network interface provision", Stage::TaskNetwork),
+    ("eni attachment", Stage::TaskNetwork),
+    // FireLens before the log driver: its socket is named in a `logging driver` error.
+    ("firelens", Stage::LogRouter),
+    ("fluent.sock", Stage::LogRouter),
     ("registry auth from asm", Stage::PrivateRegistryAuth),
     ("asm fetching", Stage::PrivateRegistryAuth),
     ("repositorycredentials", Stage::PrivateRegistryAuth),
@@ -81,8 +100,18 @@ const STAGE_RULES: &[(&str, Stage)] = &[
     ("secrets manager:", Stage::SecretsManager),
     ("secretsmanager", Stage::SecretsManager),
     ("ssm:", Stage::Ssm),
+    // The agent names an ECR GetAuthorizationToken failure `CannotPullECRContainerError`
+    // (amazon-ecs-agent agent/dockerclient/dockerapi/docker_client.go, pullImage).
+    ("cannotpullecrcontainer", Stage::EcrAuth),
+    // The image arrived but cannot be used: before the pull stage, which its texts also name.
+    ("unsupported media type", Stage::ImageContent),
+    ("media-type", Stage::ImageContent),
+    ("failed to unpack image", Stage::ImageContent),
+    ("diffids", Stage::ImageContent),
+    ("wrong diff id", Stage::ImageContent),
+    ("400 bad request", Stage::ImageContent),
     ("cannotpullcontainer", Stage::ImagePull),
-    ("cannotpullecrcontainer", Stage::ImagePull),
+    ("ref pull", Stage::ImagePull),
     ("pull image", Stage::ImagePull),
     ("pulling image", Stage::ImagePull),
     ("image manifest", Stage::ImagePull),
@@ -94,6 +123,11 @@ const STAGE_RULES: &[(&str, Stage)] = &[
         Stage::SecretsOrAuth,
     ),
     ("asm", Stage::SecretsManager),
+    // After the logging and EFS rules: their failures also arrive as CannotStartContainerError.
+    ("oci runtime", Stage::ContainerRuntime),
+    ("container runtime task", Stage::ContainerRuntime),
+    ("unable to create new container", Stage::ContainerRuntime),
+    ("cannotstartcontainer", Stage::ContainerRuntime),
 ];
 
 /// (fragment, error kind), first match wins. KMS before access-denied (a KMS denial arrives
@@ -102,12 +136,19 @@ const STAGE_RULES: &[(&str, Stage)] = &[
 /// "cannot find the log group" for a connection problem).
 const ERROR_RULES: &[(&str, ErrorKind)] = &[
     ("access to kms is not allowed", ErrorKind::Kms),
+    // The older SDK wording names the key and the service, not the action.
+    ("customer master key", ErrorKind::Kms),
+    ("service: awskms", ErrorKind::Kms),
     ("kms:decrypt", ErrorKind::Kms),
     ("kmsinvalidstate", ErrorKind::Kms),
     ("kms key", ErrorKind::Kms),
     ("kmsaccessdenied", ErrorKind::Kms),
     ("kms.", ErrorKind::Kms),
     ("not authorized to perform", ErrorKind::AccessDenied),
+    // No credentials were presented: "repository does not exist or may require
+    // authorization" then means unauthorised, not missing.
+    ("no basic auth credentials", ErrorKind::AccessDenied),
+    ("authentication required", ErrorKind::AccessDenied),
     ("repository does not exist", ErrorKind::NotFound),
     ("accessdenied", ErrorKind::AccessDenied),
     ("access denied", ErrorKind::AccessDenied),
@@ -123,6 +164,14 @@ const ERROR_RULES: &[(&str, ErrorKind)] = &[
     ("toomanyrequests", ErrorKind::Throttled),
     ("too many requests", ErrorKind::Throttled),
     ("rate limit", ErrorKind::Throttled),
+    // A digest the repository no longer holds: "failed to resolve ref …@sha256:…: not found".
+    ("digest: not found", ErrorKind::NotFound),
+    // containerd's answer for a tag the repository lacks: "failed to resolve ref X: X: not
+    // found". The registry answered, so not the network.
+    (": not found", ErrorKind::NotFound),
+    // The agent could not parse ECR's answer for a dual-stack registry name: not the task
+    // definition's reference.
+    ("authorizationdata is", ErrorKind::Unknown),
     ("invalid arn", ErrorKind::InvalidReference),
     ("arn format", ErrorKind::InvalidReference),
     ("validation error", ErrorKind::InvalidReference),
@@ -135,6 +184,10 @@ const ERROR_RULES: &[(&str, ErrorKind)] = &[
     ("invalid schema", ErrorKind::InvalidReference),
     ("invalid reference format", ErrorKind::InvalidReference),
     ("descriptor for platform", ErrorKind::InvalidReference),
+    // Decisive tails of truncated texts: the request never got an answer.
+    ("send request failed", ErrorKind::Network),
+    ("failed to do request", ErrorKind::Network),
+    ("could not reach", ErrorKind::Network),
     ("connection issue", ErrorKind::Network),
     ("context deadline exceeded", ErrorKind::Network),
     ("requestcanceled", ErrorKind::Network),
@@ -156,12 +209,44 @@ const ERROR_RULES: &[(&str, ErrorKind)] = &[
     ("invalid parameters", ErrorKind::NotFound),
     ("invalid ssm parameters", ErrorKind::NotFound),
     ("does not exist", ErrorKind::NotFound),
+    ("error (404)", ErrorKind::NotFound),
     ("not found", ErrorKind::NotFound),
     ("notfound", ErrorKind::NotFound),
     ("manifest unknown", ErrorKind::NotFound),
     ("no such file or directory", ErrorKind::NotFound),
     ("can't retrieve the secret", ErrorKind::NotFound),
     ("marked for deletion", ErrorKind::NotFound),
+];
+
+/// The stages whose texts are not about reaching a service read only these fragments: their
+/// "timeout" or "no such file" would otherwise blame the network or a reference.
+const RUNTIME_ERRORS: &[(&str, ErrorKind)] = &[
+    ("executable file not found", ErrorKind::InvalidReference),
+    ("exec format error", ErrorKind::InvalidReference),
+];
+const IMAGE_CONTENT_ERRORS: &[(&str, ErrorKind)] = &[
+    ("media type", ErrorKind::InvalidReference),
+    ("media-type", ErrorKind::InvalidReference),
+];
+const LOG_ROUTER_ERRORS: &[(&str, ErrorKind)] = &[
+    ("accessdenied", ErrorKind::AccessDenied),
+    ("access denied", ErrorKind::AccessDenied),
+    ("nosuchkey", ErrorKind::NotFound),
+    ("nosuchbucket", ErrorKind::NotFound),
+    ("send request failed", ErrorKind::Network),
+    ("dial tcp", ErrorKind::Network),
+    ("i/o timeout", ErrorKind::Network),
+    ("no such host", ErrorKind::Network),
+    ("context deadline exceeded", ErrorKind::Network),
+];
+
+/// Texts that show the agent could not get the execution role's credentials, or the
+/// runtime failed inside: nothing the task's configuration decides.
+const AWS_SIDE: &[&str] = &[
+    "unable to find execution role credentials",
+    "engine ecr credentials: not found",
+    "authorizationdata is",
+    "errno 524",
 ];
 
 static ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -208,19 +293,31 @@ pub fn classify(reason: &str) -> Failure {
         .iter()
         .find(|(fragment, _)| lower.contains(fragment))
         .map_or(Stage::Other, |(_, stage)| *stage);
-    let error = ERROR_RULES
+    let rules = match stage {
+        Stage::TaskNetwork => &[][..],
+        Stage::ContainerRuntime => RUNTIME_ERRORS,
+        Stage::ImageContent => IMAGE_CONTENT_ERRORS,
+        Stage::LogRouter => LOG_ROUTER_ERRORS,
+        _ => ERROR_RULES,
+    };
+    let error = rules
         .iter()
         .find(|(fragment, _)| lower.contains(fragment))
         .map_or(ErrorKind::Unknown, |(_, kind)| *kind);
+    let aws_side = match stage {
+        Stage::TaskNetwork => true,
+        _ => AWS_SIDE.iter().any(|fragment| lower.contains(fragment)),
+    };
     let resource = resource(reason);
     let action = action(reason);
-    let summary = summary(stage, error, resource.as_deref());
+    let summary = summary(stage, error, resource.as_deref(), aws_side);
     Failure {
         stage,
         error,
         resource,
         action,
         summary,
+        aws_side,
     }
 }
 
@@ -285,14 +382,74 @@ impl Stage {
             Stage::Logging => "the awslogs log driver set-up (CloudWatch Logs)",
             Stage::EnvFiles => "the environment files from Amazon S3",
             Stage::Efs => "the EFS volume",
+            Stage::TaskNetwork => "its network interface (ENI)",
+            Stage::ContainerRuntime => "a container (the container runtime)",
+            Stage::LogRouter => "the FireLens log router's configuration",
+            Stage::ImageContent => "the container image's content",
             Stage::Other => "its resources",
         }
     }
+
+    /// What a failure at this stage means, for the stages whose failure is not a fetch.
+    fn meaning(self) -> Option<&'static str> {
+        Some(match self {
+            Stage::TaskNetwork => {
+                "ECS could not provision or attach the task's network interface in time"
+            }
+            Stage::ContainerRuntime => "the container runtime could not start a container",
+            Stage::LogRouter => {
+                "the FireLens log router could not be set up (its configuration file, or the \
+                 socket the log driver writes to)"
+            }
+            Stage::ImageContent => {
+                "the image was fetched but cannot be unpacked or run (its media type, layers or \
+                 manifest)"
+            }
+            _ => return None,
+        })
+    }
 }
 
-fn summary(stage: Stage, error: ErrorKind, resource: Option<&str>) -> String {
+/// What to do about a failure the configuration did not cause.
+pub const AWS_SIDE_ADVICE: &str =
+    "AWS-side or transient; retry; open a support case if it persists";
+
+fn summary(stage: Stage, error: ErrorKind, resource: Option<&str>, aws_side: bool) -> String {
     let what = stage.describe();
     let named = resource.map(|r| format!(" ({r})")).unwrap_or_default();
+    if let Some(meaning) = stage.meaning() {
+        let mut text = format!("{}{named}.", capitalised(meaning));
+        match (stage, error) {
+            (_, _) if aws_side => text.push_str(&format!(" {}.", capitalised(AWS_SIDE_ADVICE))),
+            (Stage::ContainerRuntime, ErrorKind::InvalidReference) => text.push_str(
+                " The entry point or command names an executable the image does not have: fix \
+                 the task definition's entryPoint/command or the image.",
+            ),
+            (Stage::ContainerRuntime, _) => text.push_str(
+                " Check the image and the task definition's entryPoint, command, user and port \
+                 mappings; if they are right, it is AWS-side or transient: retry, and open a \
+                 support case if it persists.",
+            ),
+            (Stage::ImageContent, _) => text.push_str(
+                " Rebuild and push a single-platform image manifest (for buildx: \
+                 --provenance=false), then redeploy.",
+            ),
+            (Stage::LogRouter, ErrorKind::Network) => text.push_str(
+                " The configuration file's download did not get through: check the path to S3.",
+            ),
+            (Stage::LogRouter, _) => text.push_str(
+                " Check the firelensConfiguration options (config-file-type and \
+                 config-file-value) and that the log router container starts first.",
+            ),
+            _ => {}
+        }
+        return text;
+    }
+    if aws_side {
+        return format!(
+            "The task failed while fetching {what}{named}, on the agent's side: {AWS_SIDE_ADVICE}."
+        );
+    }
     match error {
         ErrorKind::Network => format!(
             "The task could not reach the service for {what}{named}: a network path problem (route, endpoint, security group, NACL or DNS)."
@@ -310,6 +467,14 @@ fn summary(stage: Stage, error: ErrorKind, resource: Option<&str>) -> String {
         ErrorKind::Throttled => format!("Fetching {what}{named} was throttled."),
         ErrorKind::Unknown => format!("The task failed while fetching {what}{named}."),
     }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -211,6 +211,8 @@ fn an_endpoint_policy_that_denies_the_call_fails() {
     endpoint_mut(&mut facts, "vpce-0secretsmanager").policy = Some(
         r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:DescribeSecret","Resource":"*"}]}"#.into(),
     );
+    // What ECS reports for it: a denial, so the network worked.
+    facts.task.stopped_reason = DENIED_BY_ENDPOINT.into();
     let (cause, report) = root(&facts);
     assert_eq!(cause.as_deref(), Some("endpoint.policy"));
     assert!(
@@ -358,8 +360,18 @@ fn platform_1_3_skips_the_security_group_checks() {
     );
 }
 
+const DENIED_BY_ENDPOINT: &str = "ResourceInitializationError: unable to pull secrets or \
+    registry auth: unable to retrieve secret from asm: failed to fetch secret \
+    arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: \
+    AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/exec/abc is not \
+    authorized to perform: secretsmanager:GetSecretValue because no VPC endpoint policy allows \
+    the secretsmanager:GetSecretValue action";
+
 fn cross_account_secret(kms_key_id: Option<&str>, policy: Option<&str>) -> Facts {
     let mut facts = with_task_definition(healthy_nat());
+    // A cross-account secret without a usable key or grant is refused, not timed out.
+    facts.task.stopped_reason =
+        DENIED_BY_ENDPOINT.replace("because no VPC endpoint", "because no resource-based");
     let arn = "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/db-AbCdEf";
     facts.task_definition.as_mut().unwrap().containers[0].secrets[0].value_from = arn.into();
     facts.references.secrets.push(crate::facts::SecretLookup {

@@ -16,6 +16,7 @@ pub fn route(cidr: &str, target: RouteTarget) -> Route {
         destination_prefix_list: None,
         target,
         state: Some("active".into()),
+        ..Route::default()
     }
 }
 
@@ -28,7 +29,7 @@ pub fn healthy_nat() -> Facts {
         cidr: cidr.parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
-        tags: Default::default(),
+        ..Subnet::default()
     };
     Facts {
         task: Task {
@@ -49,6 +50,7 @@ pub fn healthy_nat() -> Facts {
         },
         task_source: TaskSource::DescribeTasks,
         task_definition: None,
+        container_instance: None,
         service: Some(Service {
             name: "web".into(),
             arn: None,
@@ -208,6 +210,7 @@ pub fn endpoints_design() -> Facts {
         destination_prefix_list: Some(S3_LIST.into()),
         target: RouteTarget::VpcEndpoint("vpce-0s3".into()),
         state: Some("active".into()),
+        ..Route::default()
     });
     network.nat_gateways.clear();
     network.subnets.push(Subnet {
@@ -216,7 +219,7 @@ pub fn endpoints_design() -> Facts {
         cidr: "10.0.9.0/24".parse().ok(),
         availability_zone: Some("us-east-1a".into()),
         map_public_ip_on_launch: false,
-        tags: Default::default(),
+        ..Subnet::default()
     });
     network.security_groups.push(SecurityGroup {
         id: "sg-0endpoints".into(),
@@ -283,4 +286,39 @@ pub fn broken_report() -> crate::verdict::Report {
     let mut facts = healthy_nat();
     task_default_route(&mut facts).state = Some("blackhole".into());
     crate::doctor::diagnose_facts(&facts)
+}
+
+/// The task runs on a container instance (`EC2` or `MANAGED_INSTANCES`) in `subnet` with the
+/// task's security group, `public_ip` on its primary ENI.
+pub fn on_instance(
+    mut facts: Facts,
+    launch_type: &str,
+    subnet: &str,
+    public_ip: Option<&str>,
+) -> Facts {
+    facts.task.launch_type = Some(launch_type.into());
+    facts.task.platform_version = None;
+    let arn = "arn:aws:ecs:us-east-1:123456789012:container-instance/demo/0host";
+    facts.task.container_instance_arn = Some(arn.into());
+    let capacity_provider = (launch_type == "MANAGED_INSTANCES").then(|| "mi-web".to_string());
+    facts.task.capacity_provider_name = capacity_provider.clone();
+    facts.container_instance = Some(ContainerInstance {
+        arn: arn.into(),
+        ec2_instance_id: Some("i-0host".into()),
+        capacity_provider_name: capacity_provider,
+        instance: Some(Ec2Instance {
+            id: "i-0host".into(),
+            vpc_id: Some("vpc-0main".into()),
+            subnet_id: Some(subnet.into()),
+            security_groups: vec!["sg-0task".into()],
+            primary_eni: Some("eni-0host".into()),
+            private_ip: Some("10.0.0.40".into()),
+            public_ip: public_ip.map(str::to_string),
+            ipv6_addresses: vec![],
+            instance_profile_arn: Some(
+                "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+            ),
+        }),
+    });
+    facts
 }

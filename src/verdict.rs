@@ -43,6 +43,10 @@ pub struct Report {
     /// Why `lastChange` or `owner` is null, by field name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unanswered: BTreeMap<String, String>,
+    /// Failed or warning findings the stoppedReason rules out as this stop's cause (another
+    /// stage, or an error the message disproves): real faults that will fail next.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_broken: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,11 +161,23 @@ pub fn fit_report(
 pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Report {
     // A stable sort keeps the checks' own order among equals.
     findings.sort_by_key(|f| rank(&failure, f));
+    let broken = |f: &&mut Finding| matches!(f.status, Status::Fail | Status::Warn);
+    let mut also_broken = Vec::new();
+    for finding in findings.iter_mut().filter(broken) {
+        if !consistent(&failure, finding) {
+            finding.detail = format!(
+                "Also broken (will fail next; the stoppedReason rules it out as this stop's \
+                 cause): {}",
+                finding.detail
+            );
+            also_broken.push(finding.id.clone());
+        }
+    }
     let root_cause = findings
         .iter()
-        .find(|f| matches!(f.status, Status::Fail | Status::Warn))
+        .find(|f| matches!(f.status, Status::Fail | Status::Warn) && !also_broken.contains(&f.id))
         .map(|f| f.id.clone());
-    let evidence = evidence(&failure, &findings, root_cause.as_deref());
+    let evidence = evidence(&failure, &findings, root_cause.as_deref(), &also_broken);
     let task = &facts.task;
     Report {
         schema_version: SCHEMA_VERSION,
@@ -184,6 +200,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
         recurrence: None,
         degraded: facts.gaps.iter().any(|gap| gap.transient),
         evidence,
+        also_broken,
         change: Change::default(),
         last_change: None,
         owner: None,
@@ -213,7 +230,12 @@ pub fn add_context(report: &mut Report, facts: &Facts) {
 
 /// The evidence behind the verdict: what the message says, why the root cause ranked first,
 /// and what was ruled out.
-fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> Vec<String> {
+fn evidence(
+    failure: &Failure,
+    ranked: &[Finding],
+    root_cause: Option<&str>,
+    also_broken: &[String],
+) -> Vec<String> {
     let mut lines = vec![format!(
         "The stoppedReason says: stage {}, error {}{}{}.",
         crate::text::enum_name(&failure.stage),
@@ -255,7 +277,23 @@ fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> 
                 )
             });
         }
+        None if failure.aws_side => lines.push(format!(
+            "The message shows a failure the configuration did not cause: {}.",
+            crate::reason::AWS_SIDE_ADVICE
+        )),
+        None if !also_broken.is_empty() => lines.push(format!(
+            "No fault found that fits a {} error at stage {}: probably transient; retry, and \
+             open a support case if it persists.",
+            crate::text::enum_name(&failure.error),
+            crate::text::enum_name(&failure.stage)
+        )),
         None => lines.push("No configuration fault found: probably transient.".into()),
+    }
+    if !also_broken.is_empty() {
+        lines.push(format!(
+            "Also broken, will fail next (ruled out as this stop's cause by the message): {}.",
+            also_broken.join(", ")
+        ));
     }
     if !passed.is_empty() {
         lines.push(format!(
@@ -267,18 +305,105 @@ fn evidence(failure: &Failure, ranked: &[Finding], root_cause: Option<&str>) -> 
     lines
 }
 
-/// Smaller is more likely: status first, then whether the finding names the resource the
-/// message names, then how well its category fits what the message says.
-fn rank(failure: &Failure, finding: &Finding) -> (Status, bool, u8) {
-    let names_resource = failure
-        .resource
-        .as_ref()
-        .is_some_and(|r| finding.resources.iter().any(|res| res == r));
+/// Smaller is more likely: status first, then whether the message allows the finding as its
+/// cause, then whether the finding names the resource the message names, then how well its
+/// category fits what the message says.
+fn rank(failure: &Failure, finding: &Finding) -> (Status, bool, bool, u8) {
     (
         finding.status,
-        !names_resource,
+        !consistent(failure, finding),
+        !names_resource(failure, finding),
         fit(failure, finding.category),
     )
+}
+
+fn names_resource(failure: &Failure, finding: &Finding) -> bool {
+    failure
+        .resource
+        .as_ref()
+        .is_some_and(|r| finding.resources.iter().any(|res| res == r))
+}
+
+/// Whether the stoppedReason allows the finding as this stop's cause: its stage is the
+/// message's, and its kind of fault can produce the message's error. A network timeout proves
+/// the call never reached the service (so no denial on it stopped the task); an AccessDenied
+/// or NotFound proves the network worked; a fault of another stage did not stop this task.
+fn consistent(failure: &Failure, finding: &Finding) -> bool {
+    use Category::*;
+    let category = finding.category;
+    // The ENI and the container runtime are past what the checks look at; the stages that
+    // fetch nothing over the network are not the network's fault.
+    let network_stage = match failure.stage {
+        Stage::TaskNetwork | Stage::ContainerRuntime | Stage::ImageContent => false,
+        Stage::LogRouter => failure.error == ErrorKind::Network,
+        _ => true,
+    };
+    if failure.aws_side {
+        return category == IamRole && network_stage;
+    }
+    // An endpoint policy answers with a denial: the network worked.
+    let denial = finding.id == crate::checks::endpoint::POLICY.id;
+    let kind_fits = match failure.error {
+        ErrorKind::Network => {
+            (category.is_network() && !denial) || (category == Efs && failure.stage == Stage::Efs)
+        }
+        ErrorKind::AccessDenied => !matches!(
+            category,
+            NetworkRoute | PublicIp | SecurityGroup | Nacl | Dns
+        ),
+        ErrorKind::NotFound | ErrorKind::InvalidReference | ErrorKind::Kms => {
+            !category.is_network()
+        }
+        ErrorKind::Unknown | ErrorKind::Throttled => true,
+    };
+    if !kind_fits {
+        return false;
+    }
+    if category.is_network() {
+        return network_stage;
+    }
+    match finding_stages(finding) {
+        Some(stages) => failure.stage == Stage::Other || stages.contains(&failure.stage),
+        None => network_stage || category == Platform,
+    }
+}
+
+/// The stages a finding's fault shows up at; `None` for faults every stage meets (the role,
+/// the network).
+fn finding_stages(finding: &Finding) -> Option<&'static [Stage]> {
+    use Stage::*;
+    const SECRETS: &[Stage] = &[SecretsManager, PrivateRegistryAuth, SecretsOrAuth];
+    const PARAMETERS: &[Stage] = &[Ssm, SecretsOrAuth];
+    const KEYS: &[Stage] = &[SecretsManager, Ssm, PrivateRegistryAuth, SecretsOrAuth];
+    const IMAGES: &[Stage] = &[ImagePull, EcrAuth, PrivateRegistryAuth, SecretsOrAuth];
+    Some(match finding.category {
+        Category::Secret => SECRETS,
+        Category::SsmParameter => PARAMETERS,
+        Category::Kms => KEYS,
+        Category::Registry => IMAGES,
+        Category::LogGroup => &[Logging],
+        Category::EnvFile => &[EnvFiles],
+        Category::Efs => &[Efs],
+        // A permission belongs to the stage of the service its resource is in.
+        Category::IamPermission => {
+            let service = finding
+                .resources
+                .iter()
+                .filter_map(|r| r.split(':').nth(2))
+                .find(|s| *s != "iam" && *s != "sts")?;
+            match service {
+                "secretsmanager" => SECRETS,
+                "ssm" => PARAMETERS,
+                "kms" => KEYS,
+                "ecr" => IMAGES,
+                "logs" => &[Logging],
+                "s3" => &[EnvFiles],
+                "elasticfilesystem" => &[Efs],
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// How well a category explains the failure: 0 best.
@@ -294,8 +419,12 @@ fn fit(failure: &Failure, category: Category) -> u8 {
         Stage::Logging => Some(LogGroup),
         Stage::EnvFiles => Some(EnvFile),
         Stage::Efs => Some(Efs),
-        Stage::ImagePull | Stage::EcrAuth => Some(Registry),
-        Stage::SecretsOrAuth | Stage::Other => None,
+        Stage::ImagePull | Stage::EcrAuth | Stage::ImageContent => Some(Registry),
+        Stage::SecretsOrAuth
+        | Stage::TaskNetwork
+        | Stage::ContainerRuntime
+        | Stage::LogRouter
+        | Stage::Other => None,
     };
     let reference = matches!(
         category,
@@ -381,8 +510,11 @@ mod tests {
              arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf because no \
              identity-based policy allows it",
         );
-        let check = crate::checks::by_id("network.default-route").unwrap();
-        let unrelated = check.fail("unrelated", &["rtb-0"]);
+        let check = crate::checks::by_id("iam.permissions").unwrap();
+        let unrelated = check.fail(
+            "another secret",
+            &["arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf"],
+        );
         let mut named = check.fail(
             "names the secret",
             &["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"],
@@ -390,6 +522,147 @@ mod tests {
         named.id = "named".into();
         let report = judge(&facts, failure, vec![unrelated, named]);
         assert_eq!(report.root_cause.as_deref(), Some("named"));
+    }
+
+    const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+    const SECRET_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or \
+        registry auth: unable to retrieve secret from asm: There is a connection issue between \
+        the task and AWS Secrets Manager. Check your task network configuration. failed to \
+        fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from \
+        secrets manager: operation error Secrets Manager: GetSecretValue, https response error \
+        StatusCode: 0, RequestID: , canceled, context deadline exceeded";
+    const SECRET_DENIED: &str = "ResourceInitializationError: unable to pull secrets or \
+        registry auth: execution resource retrieval failed: unable to retrieve secret from asm: \
+        service call has been retried 1 time(s): failed to fetch secret \
+        arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: \
+        AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/web-execution/abc \
+        is not authorized to perform: secretsmanager:GetSecretValue on resource: \
+        arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf because no \
+        identity-based policy allows the secretsmanager:GetSecretValue action";
+
+    /// Two faults at once: the NAT gateway has failed and the execution role may not read
+    /// the secret.
+    fn network_and_iam(reason: &str) -> Facts {
+        use crate::facts::{Identity, Role, RoleLookup, Simulation, SimulationDecision};
+        let mut facts = crate::test_support::with_task_definition(healthy_nat());
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        facts.identity = Identity {
+            execution_role: Some(RoleLookup::Found(Role {
+                arn: "arn:aws:iam::123456789012:role/web-execution".into(),
+                name: "web-execution".into(),
+                trust_policy: Some(
+                    r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+                        .into(),
+                ),
+                ..Role::default()
+            })),
+            simulations: vec![Simulation {
+                action: "secretsmanager:GetSecretValue".into(),
+                resource: SECRET.into(),
+                decision: SimulationDecision::ImplicitDeny,
+                ..Simulation::default()
+            }],
+        };
+        facts.task.stopped_reason = reason.into();
+        facts
+    }
+
+    #[test]
+    fn a_network_message_blames_the_network_not_the_denial_it_rules_out() {
+        let report = diagnose_facts(&network_and_iam(SECRET_TIMEOUT));
+        assert_eq!(report.root_cause.as_deref(), Some("network.nat-gateway"));
+        assert_eq!(report.also_broken, ["iam.permissions"]);
+        let iam = report
+            .findings
+            .iter()
+            .find(|f| f.id == "iam.permissions")
+            .unwrap();
+        assert!(
+            iam.detail.starts_with("Also broken (will fail next"),
+            "{}",
+            iam.detail
+        );
+        assert!(
+            report
+                .evidence
+                .iter()
+                .any(|e| e.contains("iam.permissions"))
+        );
+    }
+
+    #[test]
+    fn an_access_denied_message_proves_the_network_worked() {
+        let report = diagnose_facts(&network_and_iam(SECRET_DENIED));
+        assert_eq!(report.root_cause.as_deref(), Some("iam.permissions"));
+        assert!(
+            report
+                .also_broken
+                .contains(&"network.nat-gateway".to_string())
+        );
+        let nat = report
+            .findings
+            .iter()
+            .position(|f| f.id == "network.nat-gateway")
+            .unwrap();
+        let iam = report
+            .findings
+            .iter()
+            .position(|f| f.id == "iam.permissions")
+            .unwrap();
+        assert!(iam < nat, "the denial ranks above the NAT gateway");
+    }
+
+    #[test]
+    fn a_later_stage_fault_behind_an_earlier_message_fails_next() {
+        use crate::facts::{ImageLookup, KmsKey, Lookup};
+        let mut facts = crate::test_support::with_task_definition(healthy_nat());
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
+        facts.references.kms_keys.push(KmsKey {
+            reference: key.into(),
+            region: "us-east-1".into(),
+            lookup: Lookup::Found,
+            arn: Some(key.into()),
+            state: Some("Disabled".into()),
+            manager: Some("CUSTOMER".into()),
+            policy: None,
+        });
+        facts.references.images.push(ImageLookup {
+            image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into(),
+            repository_arn: "arn:aws:ecr:us-east-1:123456789012:repository/web".into(),
+            repository: Lookup::NotFound,
+            image_lookup: Lookup::NotFound,
+            policy: None,
+        });
+        facts.task.stopped_reason = "ResourceInitializationError: unable to pull secrets or \
+            registry auth: execution resource retrieval failed: unable to retrieve secret from \
+            asm: service call has been retried 1 time(s): failed to fetch secret \
+            arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: \
+            AccessDeniedException: Access to KMS is not allowed"
+            .into();
+        let report = diagnose_facts(&facts);
+        assert_eq!(report.failure.error, ErrorKind::Kms);
+        assert_eq!(report.root_cause.as_deref(), Some("kms.key"));
+        assert_eq!(report.also_broken, ["registry.image"]);
+    }
+
+    #[test]
+    fn an_eni_timeout_is_aws_side_and_blames_no_route() {
+        let mut facts = healthy_nat();
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        facts.task.stopped_reason =
+            "Timeout waiting for network interface provisioning to complete.".into();
+        let report = diagnose_facts(&facts);
+        assert!(report.failure.aws_side);
+        assert_eq!(report.root_cause, None);
+        assert_eq!(report.also_broken, ["network.nat-gateway"]);
+        assert!(
+            report
+                .evidence
+                .iter()
+                .any(|e| e.contains(crate::reason::AWS_SIDE_ADVICE)),
+            "{:?}",
+            report.evidence
+        );
     }
 
     #[test]

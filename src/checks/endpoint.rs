@@ -74,10 +74,8 @@ pub const POLICY: Check = Check {
 };
 
 fn gap_finding(check: &Check, facts: &Facts) -> Option<Finding> {
-    if !facts.task.is_fargate() {
-        return Some(check.skipped(
-            "Skipped: with the EC2 launch type the agent reaches AWS from the container instance.",
-        ));
+    if let crate::facts::PathSource::Unknown(why) = facts.path_source() {
+        return Some(check.skipped(format!("Skipped: {why}.")));
     }
     facts
         .gap(Read::DescribeVpcEndpoints)
@@ -94,9 +92,9 @@ fn missing(check: &Check, cx: &Context) -> Vec<Finding> {
         return vec![];
     }
     let vpc = facts.network.vpc_id.as_deref().unwrap_or("<vpc>");
-    let subnet = facts.task_subnet_id().unwrap_or("<task subnet>");
+    let subnet = facts.path_subnet_id().unwrap_or("<task subnet>");
     let table = facts
-        .task_subnet_id()
+        .path_subnet_id()
         .and_then(|s| facts.network.route_table_for(s))
         .map_or("<route table>", |t| t.id.as_str());
     // The groups the VPC's interface endpoints already use (made to admit the tasks), else
@@ -242,14 +240,9 @@ fn security_group(check: &Check, cx: &Context) -> Vec<Finding> {
     }
     let groups = task_groups(facts).unwrap_or_default();
     let subnet_cidr = facts
-        .task_subnet_id()
+        .path_subnet_id()
         .and_then(|s| facts.network.subnet(s)?.cidr);
-    let task_ip = facts.task.attachment.as_ref().and_then(|a| {
-        a.private_ipv4_address
-            .as_deref()?
-            .parse::<std::net::Ipv4Addr>()
-            .ok()
-    });
+    let task_ip = facts.path_private_ip();
     let mut findings = Vec::new();
     for (endpoint, destination) in on_path(cx) {
         if !endpoint.kind.eq_ignore_ascii_case("Interface") {

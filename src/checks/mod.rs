@@ -266,6 +266,7 @@ pub const ALL: &[&Check] = &[
     &network::DEFAULT_ROUTE,
     &network::PUBLIC_IP,
     &network::NAT_GATEWAY,
+    &network::IPV6,
     &endpoint::MISSING,
     &endpoint::AVAILABLE,
     &dns::VPC_ATTRIBUTES,

@@ -3,7 +3,7 @@
 //! replies; an endpoint's subnets need inbound 443 from the task and outbound ephemeral ports.
 
 use super::{Category, Check, Context, Finding, Scope, Severity, Status};
-use crate::facts::{Facts, NetworkAcl, Read};
+use crate::facts::{Facts, NetworkAcl, PathSource, Read};
 use crate::needs::paths::ServicePath;
 use ipnet::Ipv4Net;
 
@@ -128,8 +128,13 @@ fn status(decisions: &[AclDecision]) -> Status {
 }
 
 fn skipped(check: &Check, facts: &Facts) -> Option<Finding> {
-    if !facts.task.is_fargate() {
-        return Some(check.skipped("Skipped: with the EC2 launch type the agent's traffic leaves from the container instance's subnet."));
+    if let PathSource::Unknown(why) = facts.path_source() {
+        return Some(check.skipped(format!("Skipped: {why}.")));
+    }
+    if facts.path_is_ipv6_only() {
+        return Some(check.skipped(
+            "Skipped: the subnet is IPv6-only and the doctor evaluates IPv4 ACL entries only.",
+        ));
     }
     facts
         .gap(Read::DescribeNetworkAcls)
@@ -160,7 +165,7 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
     if let Some(skipped) = skipped(check, facts) {
         return vec![skipped];
     }
-    let Some(subnet) = facts.task_subnet_id() else {
+    let Some(subnet) = facts.path_subnet_id() else {
         return vec![check.skipped("Skipped: the task's subnet is unknown.")];
     };
     let Some(acl) = facts.network.network_acl_for(subnet) else {
@@ -234,7 +239,7 @@ fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
     if let Some(skipped) = skipped(check, facts) {
         return vec![skipped];
     }
-    let Some(task_subnet) = facts.task_subnet_id() else {
+    let Some(task_subnet) = facts.path_subnet_id() else {
         return vec![];
     };
     let Some(task_cidr) = facts.network.subnet(task_subnet).and_then(|s| s.cidr) else {

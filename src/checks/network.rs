@@ -2,7 +2,7 @@
 //! gateway with a public IP, or a NAT gateway that itself reaches an internet gateway.
 
 use super::{Category, Check, Context, Finding, Scope, Severity, Status};
-use crate::facts::{Facts, NatGateway, Read, RouteTable, RouteTarget};
+use crate::facts::{Facts, NatGateway, PathSource, Read, RouteTable, RouteTarget};
 use crate::needs::paths::{self, InternetWhy, ServicePath};
 use crate::needs::{Destination, Need};
 
@@ -207,26 +207,249 @@ fn nat_gateway(check: &Check, cx: &Context) -> Vec<Finding> {
     }
 }
 
+pub const IPV6: Check = Check {
+    id: "network.ipv6",
+    title: "An IPv6-only subnet reaches every service the task needs over IPv6",
+    problem: "the IPv6-only subnet cannot reach a service the task needs",
+    category: Category::NetworkRoute,
+    severity: Severity::Critical,
+    scope: Scope::Vpc,
+    remediation: "Route ::/0 to an internet gateway (public) or an egress-only internet gateway \
+                  (private); for IPv4-only services turn on DNS64 on the subnet and route \
+                  64:ff9b::/96 to a NAT gateway in a public subnet; allow TCP 443 to ::/0 in \
+                  the security groups; pull ECR images by their dual-stack name \
+                  (ACCOUNT.dkr-ecr.REGION.on.aws).",
+    docs: "https://aws.amazon.com/blogs/containers/amazon-ecs-announces-ipv6-only-support/",
+    run: ipv6,
+};
+
+/// Whether a service answers over IPv6 (has a dual-stack endpoint the agent uses): ECR
+/// (`*.dkr-ecr.REGION.on.aws`, `ecr.REGION.api.aws`, ecr-requests.html), S3
+/// (`s3.dualstack.REGION.amazonaws.com`) and CloudWatch Logs. Secrets Manager's and SSM's
+/// dual-stack names were not verified, so they count as IPv4-only: NAT64 is asked for.
+fn dual_stack(destination: &Destination) -> bool {
+    use crate::needs::AwsService::*;
+    matches!(
+        destination,
+        Destination::Aws {
+            service: EcrApi | EcrDkr | S3 | Logs,
+            ..
+        }
+    )
+}
+
+/// An IPv6-only path: its `::/0` route, NAT64 for IPv4-only services, the security groups'
+/// IPv6 egress and ECR's dual-stack image names. A dual-stack subnet uses IPv4 for the
+/// start-time calls, so its IPv4 findings decide and it passes here when they do.
+fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
+    let facts = cx.facts;
+    let Some(subnet) = facts.path_subnet_id().and_then(|s| facts.network.subnet(s)) else {
+        return vec![];
+    };
+    if subnet.ipv6_cidrs.is_empty() {
+        return vec![];
+    }
+    let id = subnet.id.as_str();
+    if !subnet.ipv6_native && subnet.cidr.is_some() {
+        return match internet_usable(cx) {
+            Some(true) => vec![check.pass(
+                format!(
+                    "Subnet {id} is dual-stack and its IPv4 path works: the start-time calls use \
+                     IPv4, so IPv6 is not needed for the task to start."
+                ),
+                &[id],
+            )],
+            _ => vec![],
+        };
+    }
+    let Some(table) = facts.network.route_table_for(id) else {
+        return vec![];
+    };
+    let rtb = table.id.as_str();
+    let mut findings = Vec::new();
+    match table.default_route_v6() {
+        None => findings.push(
+            check
+                .fail(
+                    format!(
+                        "Subnet {id} is IPv6-only and its route table {rtb} has no ::/0 route: \
+                         {} cannot reach any service outside the VPC over IPv6.",
+                        facts.path_interface()
+                    ),
+                    &[id, rtb],
+                )
+                .with_fix(format!(
+                    "aws ec2 create-route --route-table-id {rtb} --destination-ipv6-cidr-block \
+                     ::/0 --egress-only-internet-gateway-id <egress-only internet gateway>  (or \
+                     --gateway-id <internet gateway> for a public subnet)"
+                )),
+        ),
+        Some(route) if route.is_blackhole() => findings.push(check.fail(
+            format!(
+                "The ::/0 route of {rtb} (IPv6-only subnet {id}) points to {}, which no longer \
+                 exists: the route is a blackhole.",
+                route.target.id().unwrap_or("a deleted target")
+            ),
+            &[id, rtb],
+        )),
+        Some(route) => match &route.target {
+            RouteTarget::InternetGateway(igw)
+                if facts.gap(Read::DescribeInternetGateways).is_none()
+                    && !facts.network.internet_gateways.contains(igw) =>
+            {
+                findings.push(check.fail(
+                    format!(
+                        "The ::/0 route of {rtb} (IPv6-only subnet {id}) points to internet \
+                         gateway {igw}, which is not attached to the VPC."
+                    ),
+                    &[id, rtb, igw],
+                ))
+            }
+            RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_) => {}
+            other => findings.push(check.warn(
+                format!(
+                    "The ::/0 route of {rtb} (IPv6-only subnet {id}) leaves via {} {}; the \
+                     doctor cannot verify the path beyond it.",
+                    target_kind(other),
+                    other.id().unwrap_or_default()
+                ),
+                &[id, rtb],
+            )),
+        },
+    }
+    // IPv4-only services: DNS64 answers them with 64:ff9b::/96 addresses, which a NAT gateway
+    // translates (NAT64). Without both, their names resolve to nothing reachable.
+    let nat64 = table
+        .nat64_route()
+        .filter(|r| !r.is_blackhole())
+        .and_then(|r| match &r.target {
+            RouteTarget::NatGateway(nat) => facts.network.nat_gateway(nat),
+            _ => None,
+        })
+        .filter(|nat| nat.state.as_deref() == Some("available"));
+    let ipv4_only: Vec<String> = internet_needs(cx)
+        .into_iter()
+        .filter(|(need, _)| !dual_stack(&need.destination))
+        .map(|(need, _)| need.destination.to_string())
+        .collect();
+    if !ipv4_only.is_empty() && (!subnet.enable_dns64 || nat64.is_none()) {
+        let missing = match (subnet.enable_dns64, nat64.is_some()) {
+            (false, false) => {
+                "DNS64 is off on the subnet and no 64:ff9b::/96 route goes to an available NAT gateway"
+            }
+            (false, true) => "DNS64 is off on the subnet",
+            _ => "no 64:ff9b::/96 route goes to an available NAT gateway",
+        };
+        findings.push(
+            check
+                .fail(
+                    format!(
+                        "Subnet {id} is IPv6-only and {missing}, so the task cannot reach \
+                         services without IPv6 addresses: {}.",
+                        ipv4_only.join(", ")
+                    ),
+                    &[id, rtb],
+                )
+                .with_fix(format!(
+                    "aws ec2 modify-subnet-attribute --subnet-id {id} --enable-dns64 and aws ec2 \
+                     create-route --route-table-id {rtb} --destination-ipv6-cidr-block \
+                     64:ff9b::/96 --nat-gateway-id <NAT gateway in a public subnet>"
+                )),
+        );
+    }
+    // ECR's IPv4-only names have no IPv6 address; IPv6-only workloads must use the
+    // dual-stack URI, which ECR does not serve through PrivateLink (ecr-requests.html).
+    let ipv4_images: Vec<&str> = facts
+        .task_definition
+        .iter()
+        .flat_map(|d| &d.containers)
+        .map(|c| c.image.as_str())
+        .filter(|image| image.contains(".dkr.ecr.") && image.contains(".amazonaws.com"))
+        .collect();
+    if !ipv4_images.is_empty() && nat64.is_none() {
+        findings.push(check.fail(
+            format!(
+                "Subnet {id} is IPv6-only but the task pulls {} by the IPv4-only ECR name: use \
+                 the dual-stack name ACCOUNT.dkr-ecr.REGION.on.aws (ECS was publicly reported \
+                 not to send registry credentials for that name, containers-roadmap#2611: \
+                 check the pull after the change).",
+                ipv4_images.join(", ")
+            ),
+            &[id],
+        ));
+    }
+    // The security groups must let HTTPS out to IPv6 addresses.
+    if let Some(groups) = facts.path_security_groups()
+        && facts.gap(Read::DescribeSecurityGroups).is_none()
+    {
+        let open = groups
+            .iter()
+            .filter_map(|g| facts.network.security_group(g))
+            .flat_map(|g| &g.egress)
+            .any(|rule| {
+                let port = match (rule.from_port, rule.to_port) {
+                    (Some(from), Some(to)) if from >= 0 => from <= 443 && 443 <= to,
+                    _ => true,
+                };
+                (rule.protocol == "-1" || rule.protocol == "tcp" || rule.protocol == "6")
+                    && port
+                    && rule.ipv6_cidrs.iter().any(|c| c == "::/0")
+            });
+        if !open && !groups.is_empty() {
+            findings.push(check.fail(
+                format!(
+                    "Subnet {id} is IPv6-only but security groups {} allow no TCP 443 out to \
+                     ::/0: the task's HTTPS to AWS services is dropped.",
+                    groups.join(", ")
+                ),
+                &groups,
+            ));
+        }
+    }
+    if findings.is_empty() {
+        findings.push(check.pass(
+            format!(
+                "IPv6-only subnet {id} routes ::/0 out of the VPC, reaches IPv4-only services \
+                 through DNS64 and NAT64 where needed, and its security groups allow HTTPS to \
+                 ::/0."
+            ),
+            &[id, rtb],
+        ));
+    }
+    findings
+}
+
 /// The task subnet's route table, or the finding that says why it cannot be judged.
 fn task_route_table<'f>(
     check: &Check,
     facts: &'f Facts,
 ) -> Result<(&'f str, &'f RouteTable), Box<Finding>> {
-    if !facts.task.is_fargate() {
-        return Err(Box::new(check.skipped(format!(
-            "Skipped: with the {} launch type the container agent pulls images and secrets through the container instance's network, not the task subnet.",
-            facts.task.launch_type.as_deref().unwrap_or("EC2")
-        ))));
-    }
-    let Some(subnet) = facts.task_subnet_id() else {
-        return Err(Box::new(check.skipped(
-            "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
-        )));
+    let subnet = match facts.path_source() {
+        PathSource::Unknown(why) => {
+            return Err(Box::new(check.skipped(format!("Skipped: {why}."))));
+        }
+        PathSource::Instance(instance) => instance.subnet_id.as_deref().ok_or_else(|| {
+            Box::new(check.skipped(format!(
+                "Skipped: container instance {} reports no subnet.",
+                instance.id
+            )))
+        })?,
+        PathSource::TaskEni => facts.task_subnet_id().ok_or_else(|| {
+            Box::new(check.skipped(
+                "Skipped: the task's subnet is unknown (the event has no ENI attachment and no service names its subnets).",
+            ))
+        })?,
     };
     for call in [Read::DescribeSubnets, Read::DescribeRouteTables] {
         if let Some(gap) = facts.gap(call) {
             return Err(Box::new(check.skipped_for(gap)));
         }
+    }
+    if facts.path_is_ipv6_only() {
+        return Err(Box::new(check.skipped(format!(
+            "Skipped: subnet {subnet} is IPv6-only, so it has no IPv4 route to judge; \
+             network.ipv6 judges its path."
+        ))));
     }
     if facts.network.subnet(subnet).is_none() {
         return Err(Box::new(check.fail(
@@ -364,7 +587,7 @@ fn target_kind(target: &RouteTarget) -> &'static str {
 
 /// The default route's target, when the route is usable.
 fn default_target(facts: &Facts) -> Option<(&str, &RouteTable, &RouteTarget)> {
-    let subnet = facts.task_subnet_id()?;
+    let subnet = facts.path_subnet_id()?;
     let table = facts.network.route_table_for(subnet)?;
     let route = table.default_route().filter(|r| !r.is_blackhole())?;
     Some((subnet, table, &route.target))
@@ -381,6 +604,9 @@ fn public_ip_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, _, RouteTarget::InternetGateway(igw))) = default_target(facts) else {
         return vec![]; // not an internet-gateway path: nothing to check.
     };
+    if let PathSource::Instance(instance) = facts.path_source() {
+        return vec![instance_public_ip(check, facts, instance, subnet, igw)];
+    }
     let eni = facts
         .network
         .network_interface
@@ -500,13 +726,68 @@ fn route_to_nat(facts: &Facts, verb: &str, rtb: &str, except: Option<&str>) -> S
     )
 }
 
+/// An instance in a subnet routed to an internet gateway needs a public IPv4 address on its
+/// primary ENI: the agent's calls leave from it. ECS Managed Instances give it one only when
+/// the subnet auto-assigns public IPv4 addresses (managed-instances-awsvpc-mode.html), and an
+/// EC2 task ENI never gets one (task-networking-awsvpc.html), so only the instance's counts.
+fn instance_public_ip(
+    check: &Check,
+    facts: &Facts,
+    instance: &crate::facts::Ec2Instance,
+    subnet: &str,
+    igw: &str,
+) -> Finding {
+    let mut resources = vec![instance.id.as_str(), subnet, igw];
+    resources.extend(instance.primary_eni.as_deref());
+    if let Some(ip) = &instance.public_ip {
+        return check.pass(
+            format!(
+                "Container instance {} has public IP {ip}, so internet gateway {igw} carries the \
+                 agent's traffic from subnet {subnet}.",
+                instance.id
+            ),
+            &resources,
+        );
+    }
+    let fix = if facts.task.is_managed_instances() {
+        format!(
+            "ECS Managed Instances get a public IPv4 address only from the subnet: aws ec2 \
+             modify-subnet-attribute --subnet-id {subnet} --map-public-ip-on-launch, or better \
+             put the capacity provider{} in private subnets whose default route is a NAT \
+             gateway (or give the VPC endpoints for ECR, S3, Secrets Manager, SSM and Logs).",
+            facts
+                .task
+                .capacity_provider_name
+                .as_deref()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default()
+        )
+    } else {
+        format!(
+            "Launch the container instances with a public IP (aws ec2 modify-subnet-attribute \
+             --subnet-id {subnet} --map-public-ip-on-launch, or AssociatePublicIpAddress in the \
+             launch template), or move them to a private subnet whose default route is a NAT \
+             gateway. A task ENI on EC2 never gets a public IP, so assignPublicIp does not help."
+        )
+    };
+    check
+        .fail(
+            format!(
+                "Subnet {subnet} routes to internet gateway {igw}, but container instance {} has \
+                 no public IP: the agent on it pulls images and fetches secrets through the \
+                 instance's primary ENI, and an internet gateway only carries traffic for public \
+                 addresses.",
+                instance.id
+            ),
+            &resources,
+        )
+        .with_fix(fix)
+}
+
 fn nat_gateway_hop(check: &Check, facts: &Facts) -> Vec<Finding> {
     let Some((subnet, table, RouteTarget::NatGateway(nat_id))) = default_target(facts) else {
         return vec![];
     };
-    if !facts.task.is_fargate() {
-        return vec![];
-    }
     if let Some(gap) = facts.gap(Read::DescribeNatGateways) {
         return vec![check.skipped_for(gap)];
     }
@@ -832,11 +1113,68 @@ mod tests {
     }
 
     #[test]
-    fn the_ec2_launch_type_skips_the_subnet_checks() {
+    fn an_ec2_task_whose_instance_is_unknown_skips_with_the_reason() {
         let mut facts = healthy_nat();
         facts.task.launch_type = Some("EC2".into());
-        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Skipped);
+        let finding = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(finding.status, Status::Skipped);
+        assert!(
+            finding.detail.contains("names no container instance"),
+            "{}",
+            finding.detail
+        );
         assert!(run(&NAT_GATEWAY, &facts).is_empty());
+    }
+
+    #[test]
+    fn an_ec2_task_is_judged_on_its_instances_subnet() {
+        // The task's awsvpc ENI sits in the NAT-routed subnet; the instance, whose network the
+        // agent uses, sits in the public one without a public IP.
+        let mut facts = on_instance(healthy_nat(), "EC2", PUBLIC_SUBNET, None);
+        let route = only(&DEFAULT_ROUTE, &facts);
+        assert_eq!(route.status, Status::Pass);
+        assert!(route.detail.contains(PUBLIC_SUBNET), "{}", route.detail);
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.detail.contains("container instance i-0host"),
+            "{}",
+            finding.detail
+        );
+        assert!(finding.remediation.contains("never gets a public IP"));
+        facts
+            .container_instance
+            .as_mut()
+            .unwrap()
+            .instance
+            .as_mut()
+            .unwrap()
+            .public_ip = Some("3.3.3.3".into());
+        assert_eq!(only(&PUBLIC_IP, &facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_managed_instance_without_a_public_ip_is_told_about_the_subnet_and_nat() {
+        let facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
+        let finding = only(&PUBLIC_IP, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding
+                .remediation
+                .contains("Managed Instances get a public IPv4 address only from the subnet")
+        );
+        assert!(finding.remediation.contains("capacity provider mi-web"));
+    }
+
+    #[test]
+    fn an_instance_in_the_nat_subnet_passes_and_its_nat_is_judged() {
+        let mut facts = on_instance(healthy_nat(), "EC2", TASK_SUBNET, None);
+        facts.task.attachment = None; // bridge mode: no task ENI
+        facts.service = None;
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Pass);
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        assert_eq!(only(&NAT_GATEWAY, &facts).status, Status::Fail);
     }
 
     #[test]
@@ -847,5 +1185,126 @@ mod tests {
         let finding = only(&DEFAULT_ROUTE, &facts);
         assert_eq!(finding.status, Status::Skipped);
         assert!(finding.detail.contains("subnet is unknown"));
+    }
+
+    /// The task subnet made IPv6-only: no IPv4 CIDR, `::/0` to an egress-only gateway, the
+    /// task's group open to `::/0`.
+    fn ipv6_only() -> Facts {
+        let mut facts = with_task_definition(healthy_nat());
+        let subnet = &mut facts.network.subnets[0];
+        subnet.cidr = None;
+        subnet.ipv6_native = true;
+        subnet.ipv6_cidrs = vec!["2600:1f18:1::/64".into()];
+        let table = &mut facts.network.route_tables[0];
+        table
+            .routes
+            .retain(|r| r.destination_cidr.as_deref() != Some("0.0.0.0/0"));
+        table.routes.push(crate::facts::Route {
+            destination_ipv6_cidr: Some("::/0".into()),
+            target: RouteTarget::EgressOnlyInternetGateway("eigw-0main".into()),
+            state: Some("active".into()),
+            ..crate::facts::Route::default()
+        });
+        facts.network.security_groups[0].egress[0].ipv6_cidrs = vec!["::/0".into()];
+        facts.task_definition.as_mut().unwrap().containers[0].image =
+            "123456789012.dkr-ecr.us-east-1.on.aws/web:1.8.2".into();
+        facts
+    }
+
+    fn with_nat64(facts: &mut Facts) {
+        facts.network.subnets[0].enable_dns64 = true;
+        facts.network.route_tables[0]
+            .routes
+            .push(crate::facts::Route {
+                destination_ipv6_cidr: Some("64:ff9b::/96".into()),
+                target: RouteTarget::NatGateway(NAT.into()),
+                state: Some("active".into()),
+                ..crate::facts::Route::default()
+            });
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_without_nat64_cannot_reach_secrets_manager() {
+        let facts = ipv6_only();
+        let findings = run(&IPV6, &facts);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].detail.contains("DNS64 is off"),
+            "{}",
+            findings[0].detail
+        );
+        assert!(
+            findings[0].detail.contains("secretsmanager"),
+            "{}",
+            findings[0].detail
+        );
+        // The IPv4 hops do not apply.
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Skipped);
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_with_dns64_and_nat64_passes() {
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        // DNS64 without the route is not enough.
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("64:ff9b::/96"));
+        let finding = only(&IPV6, &facts);
+        assert!(
+            finding.detail.contains("no 64:ff9b::/96 route"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_needs_a_default_route_ipv6_egress_and_the_dual_stack_ecr_name() {
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("::/0"));
+        facts.network.security_groups[0].egress[0]
+            .ipv6_cidrs
+            .clear();
+        facts.network.route_tables[0]
+            .routes
+            .retain(|r| r.destination_ipv6_cidr.as_deref() != Some("64:ff9b::/96"));
+        facts.task_definition.as_mut().unwrap().containers[0].image =
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into();
+        let details: Vec<String> = run(&IPV6, &facts).into_iter().map(|f| f.detail).collect();
+        assert!(
+            details.iter().any(|d| d.contains("no ::/0 route")),
+            "{details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("allow no TCP 443 out to ::/0")),
+            "{details:#?}"
+        );
+        assert!(
+            details.iter().any(|d| d.contains("dkr-ecr.REGION.on.aws")),
+            "{details:#?}"
+        );
+    }
+
+    #[test]
+    fn a_dual_stack_subnet_whose_ipv4_path_works_is_healthy() {
+        let mut facts = with_task_definition(healthy_nat());
+        facts.network.subnets[0].ipv6_cidrs = vec!["2600:1f18:1::/64".into()];
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        assert_eq!(only(&DEFAULT_ROUTE, &facts).status, Status::Pass);
+        // Its IPv4 path broken: the IPv4 findings decide, network.ipv6 says nothing.
+        facts.network.nat_gateways[0].state = Some("failed".into());
+        assert!(run(&IPV6, &facts).is_empty());
+    }
+
+    #[test]
+    fn a_healthy_ipv4_subnet_gets_no_ipv6_finding() {
+        assert!(run(&IPV6, &healthy_nat()).is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! Launch type and platform version: which of the other checks apply to this task.
 
 use super::{Category, Check, Context, Finding, Scope, Severity};
-use crate::facts::Read;
+use crate::facts::{Facts, PathSource, Read};
 
 pub const LAUNCH_TYPE: Check = Check {
     id: "platform.launch-type",
@@ -10,8 +10,8 @@ pub const LAUNCH_TYPE: Check = Check {
     category: Category::Platform,
     severity: Severity::Low,
     scope: Scope::Task,
-    remediation: "Nothing to fix here; it says which network checks apply to this task.",
-    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform-fargate.html",
+    remediation: "Nothing to fix here; it says which network checks apply to this task, and on which interface.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instances-awsvpc-mode.html",
     run: launch_type,
 };
 
@@ -20,16 +20,33 @@ fn launch_type(check: &Check, cx: &Context) -> Vec<Finding> {
     let task = facts.task.arn.as_str();
     if !facts.task.is_fargate() {
         let launch = facts.task.launch_type.as_deref().unwrap_or("EC2");
-        return vec![check.info(
-            format!(
-                "Task {task} uses the {launch} launch type: the container agent on the instance \
-                 pulls images, secrets and registry credentials through the instance's own \
-                 network and IAM role, so the doctor's task-subnet route checks do not apply; \
-                 check the container instance's subnet and its route instead. Execution-role \
-                 and reference checks still apply."
+        return vec![match facts.path_source() {
+            PathSource::Instance(instance) => {
+                let mut detail = format!(
+                    "Task {task} uses the {launch} launch type: the container agent on {} pulls \
+                     images, secrets and registry credentials through the instance's primary \
+                     ENI, so the network checks judge subnet {} and security groups {} (in \
+                     every network mode; a task ENI of awsvpc carries only the containers' own \
+                     traffic).",
+                    facts.path_interface(),
+                    instance.subnet_id.as_deref().unwrap_or("(unknown)"),
+                    instance.security_groups.join(", "),
+                );
+                if facts.task.is_managed_instances() {
+                    detail.push_str(&managed_instances(facts, instance));
+                }
+                check.info(detail, &[task, instance.id.as_str()])
+            }
+            PathSource::Unknown(why) => check.info(
+                format!(
+                    "Task {task} uses the {launch} launch type, whose start-time traffic leaves \
+                     from its container instance, but {why}: the network checks are skipped; \
+                     execution-role and reference checks still apply."
+                ),
+                &[task],
             ),
-            &[task],
-        )];
+            PathSource::TaskEni => check.info(format!("Task {task} uses its own ENI."), &[task]),
+        }];
     }
     let version = facts.task.platform_version.as_deref().unwrap_or("LATEST");
     if is_before_1_4(version) {
@@ -51,6 +68,28 @@ fn launch_type(check: &Check, cx: &Context) -> Vec<Finding> {
         ),
         &[task],
     )]
+}
+
+/// What an ECS Managed Instances task adds: the capacity provider, and the instance role's
+/// naming rule (managed-instances-instance-profile.html: with the managed infrastructure
+/// policy AmazonECSInfrastructureRolePolicyForManagedInstances, iam:PassRole is scoped to
+/// roles named ecsInstanceRole*).
+fn managed_instances(facts: &Facts, instance: &crate::facts::Ec2Instance) -> String {
+    let provider = facts
+        .container_instance
+        .as_ref()
+        .and_then(|c| c.capacity_provider_name.as_deref())
+        .or(facts.task.capacity_provider_name.as_deref())
+        .unwrap_or("(unknown)");
+    let profile = instance.instance_profile_name().unwrap_or("(unknown)");
+    format!(
+        " Capacity provider {provider}; instance profile {profile}. ECS Managed Instances have \
+         no per-task public IP: the instance's primary ENI has one only if its subnet \
+         auto-assigns it, so private subnets need a NAT gateway or VPC endpoints. With the \
+         managed policy AmazonECSInfrastructureRolePolicyForManagedInstances on the \
+         infrastructure role, the instance role's name must start with ecsInstanceRole \
+         (iam:PassRole is scoped to arn:aws:iam::*:role/ecsInstanceRole*)."
+    )
 }
 
 /// `1.3.0` and older; `LATEST` and unparsable versions count as current.
@@ -143,8 +182,10 @@ fn reads(check: &Check, cx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::Context;
+    use super::*;
+    use crate::checks::Status;
     use crate::facts::{Gap, Read};
+    use crate::test_support::{PUBLIC_SUBNET, healthy_nat, on_instance};
 
     #[test]
     fn reads_that_failed_for_one_reason_are_named_together() {
@@ -175,6 +216,22 @@ mod tests {
              (not read: no access to account 222233334444). The checks that needed them are \
              skipped; the rest of the diagnosis stands."
         );
+    }
+
+    #[test]
+    fn a_managed_instances_task_names_its_interface_provider_and_naming_rule() {
+        let facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
+        let findings = (LAUNCH_TYPE.run)(&LAUNCH_TYPE, &Context::new(&facts));
+        assert_eq!(findings[0].status, Status::Info);
+        let detail = &findings[0].detail;
+        for part in [
+            "container instance i-0host (primary ENI eni-0host)",
+            "subnet subnet-0public",
+            "Capacity provider mi-web",
+            "must start with ecsInstanceRole",
+        ] {
+            assert!(detail.contains(part), "{part}: {detail}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! resolvers. Also the rule arithmetic the endpoint checks use for endpoint ingress.
 
 use super::{Category, Check, Context, Finding, Scope, Severity};
-use crate::facts::{Facts, Read, SecurityGroupRule};
+use crate::facts::{Facts, PathSource, Read, SecurityGroupRule};
 use crate::needs::paths::ServicePath;
 use ipnet::Ipv4Net;
 
@@ -99,32 +99,31 @@ pub(super) fn coverage<'r>(
     Coverage::None
 }
 
-/// The task's security groups: the service's, else the ENI's while it exists.
+/// The security groups of the interface the start-time traffic leaves from: the task's
+/// (the service's, else the ENI's while it exists), or the container instance's primary ENI's.
 pub(super) fn task_groups(facts: &Facts) -> Option<Vec<&str>> {
-    if let Some(service) = &facts.service
-        && !service.security_groups.is_empty()
-    {
-        return Some(service.security_groups.iter().map(String::as_str).collect());
-    }
-    let eni = facts.network.network_interface.as_ref()?;
-    Some(eni.security_groups.iter().map(String::as_str).collect())
+    facts.path_security_groups()
 }
 
 /// Why the security-group checks cannot run, if they cannot.
 pub(super) fn not_applicable(check: &Check, facts: &Facts) -> Option<Finding> {
-    if !facts.task.is_fargate() {
-        return Some(check.skipped(
-            "Skipped: with the EC2 launch type the agent's traffic leaves through the container \
-             instance, not the task's security groups.",
-        ));
+    if let PathSource::Unknown(why) = facts.path_source() {
+        return Some(check.skipped(format!("Skipped: {why}.")));
     }
-    if let Some(version) = facts.task.platform_version.as_deref()
+    if facts.task.is_fargate()
+        && let Some(version) = facts.task.platform_version.as_deref()
         && super::platform::is_before_1_4(version)
     {
         return Some(check.skipped(format!(
             "Skipped: on platform version {version} Fargate fetches images and secrets through \
              its own network interface, which the task's security groups do not govern."
         )));
+    }
+    if facts.path_is_ipv6_only() {
+        return Some(check.skipped(
+            "Skipped: the subnet is IPv6-only; network.ipv6 judges the security groups' IPv6 \
+             egress.",
+        ));
     }
     if let Some(gap) = facts.gap(Read::DescribeSecurityGroups) {
         return Some(check.skipped_for(gap));
@@ -348,6 +347,7 @@ mod tests {
             cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             prefix_lists: lists.iter().map(|l| l.to_string()).collect(),
+            ..SecurityGroupRule::default()
         }
     }
 

@@ -278,15 +278,19 @@ async fn read_references(
         .collect();
     parameters.sort();
     parameters.dedup();
-    let parameters = join_all(parameters.iter().map(|(name, parameter_region)| async move {
-        let clients = cache.get(Some(parameter_region));
-        let mut found = describe_parameter(&clients, name, parameter_region).await;
-        // A bare name ECS looked up in the task's region, in vain: where does it exist?
-        if found.lookup == Lookup::NotFound && parameter_region == region {
-            found.found_in = regions_holding(cache, &clients, name, region).await;
-        }
-        found
-    }));
+    let parameters = join_all(
+        parameters
+            .iter()
+            .map(|(name, parameter_region)| async move {
+                let clients = cache.get(Some(parameter_region));
+                let mut found = describe_parameter(&clients, name, parameter_region).await;
+                // A bare name ECS looked up in the task's region, in vain: where does it exist?
+                if found.lookup == Lookup::NotFound && parameter_region == region {
+                    found.found_in = regions_holding(cache, &clients, name, region).await;
+                }
+                found
+            }),
+    );
     let mut groups: Vec<(String, String)> = definition
         .containers
         .iter()

@@ -2,8 +2,10 @@
 //! running concurrently:
 //!
 //! 1. DescribeTasks (the task, with tags), and beside it, since an event names them,
-//!    DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets
-//!    (for a task named on the command line these wait for DescribeTasks);
+//!    DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets and,
+//!    for an EC2 or ECS Managed Instances task, DescribeContainerInstances followed by
+//!    DescribeInstances (`instance`) (for a task named on the command line these wait for
+//!    DescribeTasks);
 //! 2. side by side, the task's VPC (`network::read_vpc`: every subnet, route table, gateway,
 //!    security group, ACL and endpoint, its attributes, the S3 prefix list) and the execution
 //!    role and references (`identity`: role, policies, secrets, parameters, log groups,
@@ -19,6 +21,7 @@
 
 mod change;
 mod identity;
+mod instance;
 mod network;
 
 pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, service_revisions};
@@ -134,7 +137,7 @@ pub async fn collect(
     facts.task = task;
     facts.account_alias = keep(alias, &mut facts.gaps).flatten();
     facts.gaps.extend(named_gaps);
-    let Some((definition, service, eni, subnet)) = named else {
+    let Some((definition, service, eni, subnet, (container_instance, instance_gap))) = named else {
         // Out of time before the service was read: what ran before is unknown, and why.
         if let Some(gap) = facts.gap(Read::DescribeServices).cloned() {
             facts.change.previous = crate::facts::PreviousLookup::Failed(gap);
@@ -143,6 +146,8 @@ pub async fn collect(
     };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();
     facts.service = keep(service, &mut facts.gaps).flatten();
+    facts.container_instance = keep(container_instance, &mut facts.gaps).flatten();
+    facts.gaps.extend(instance_gap);
     facts.network.network_interface = keep(eni, &mut facts.gaps).flatten();
     facts.network.subnets = keep(subnet, &mut facts.gaps).unwrap_or_default();
 
@@ -157,8 +162,17 @@ pub async fn collect(
         .unwrap_or_default();
     }
 
-    // Rounds 2 to 4: the VPC, and the role and references, side by side.
-    let vpc = facts.network.subnets.first().map(|s| s.vpc_id.clone());
+    // Rounds 2 to 4: the VPC, and the role and references, side by side. A bridge or host
+    // task on an instance has no subnet of its own: its instance names the VPC.
+    let vpc = facts
+        .network
+        .subnets
+        .first()
+        .map(|s| s.vpc_id.clone())
+        .or_else(|| {
+            let instance = facts.container_instance.as_ref()?.instance.as_ref()?;
+            instance.vpc_id.clone()
+        });
     if vpc.is_none() {
         // Without the VPC nothing of it can be read: say so for each read, so no check
         // takes an empty list for an answer.
@@ -223,6 +237,10 @@ type Named = (
     std::result::Result<Option<Service>, Gap>,
     std::result::Result<Option<crate::facts::NetworkInterface>, Gap>,
     std::result::Result<Vec<crate::facts::Subnet>, Gap>,
+    (
+        std::result::Result<Option<crate::facts::ContainerInstance>, Gap>,
+        Option<Gap>,
+    ),
 );
 
 /// The task definition, the service, the ENI and the subnet the task names; `None` when the
@@ -238,7 +256,10 @@ async fn what_the_task_names(
         Read::DescribeServices,
         Read::DescribeNetworkInterfaces,
         Read::DescribeSubnets,
+        Read::DescribeContainerInstances,
+        Read::DescribeInstances,
     ];
+    debug_assert!(instance::READS.iter().all(|r| READS.contains(r)));
     let service_name = task.service_name();
     let eni_id = task
         .attachment
@@ -254,6 +275,11 @@ async fn what_the_task_names(
             service(clients, &task.cluster_arn, service_name),
             network::network_interface(clients, eni_id),
             network::subnets(clients, subnet_id),
+            instance::container_instance(
+                clients,
+                &task.cluster_arn,
+                task.container_instance_arn.as_deref()
+            ),
         )
     };
     bounded(deadline, READS, gaps, round).await
@@ -400,6 +426,8 @@ fn task_from_ecs(task: &aws_sdk_ecs::types::Task, event: Option<&StoppedTask>) -
             .unwrap_or_default(),
         availability_zone: task.availability_zone().map(str::to_string),
         attachment,
+        container_instance_arn: task.container_instance_arn().map(str::to_string),
+        capacity_provider_name: task.capacity_provider_name().map(str::to_string),
         tags: task
             .tags()
             .iter()
@@ -429,6 +457,14 @@ fn merge_event(mut task: Task, event: &StoppedTask) -> Task {
         from_event.task_definition_arn,
     );
     fill(&mut task.availability_zone, from_event.availability_zone);
+    fill(
+        &mut task.container_instance_arn,
+        from_event.container_instance_arn,
+    );
+    fill(
+        &mut task.capacity_provider_name,
+        from_event.capacity_provider_name,
+    );
     if task.stopped_reason.is_empty() {
         task.stopped_reason = from_event.stopped_reason;
     }
@@ -518,6 +554,8 @@ fn task_from_event(event: &StoppedTask) -> Task {
         account: event.account.clone(),
         availability_zone: detail.availability_zone.clone(),
         attachment,
+        container_instance_arn: detail.container_instance_arn.clone(),
+        capacity_provider_name: detail.capacity_provider_name.clone(),
         tags: BTreeMap::new(),
     }
 }

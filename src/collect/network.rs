@@ -202,6 +202,22 @@ async fn subnets_by(clients: &Clients, filter: Filter) -> std::result::Result<Ve
             availability_zone: s.availability_zone().map(str::to_string),
             map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
             tags: ec2_tags(s.tags()),
+            ipv6_cidrs: s
+                .ipv6_cidr_block_association_set()
+                .iter()
+                // Drop only associations on their way out: moto writes the state as an
+                // unparsable string, which must not hide a live CIDR.
+                .filter(|a| {
+                    !a.ipv6_cidr_block_state()
+                        .and_then(|st| st.state())
+                        .is_some_and(|st| {
+                            matches!(st.as_str(), "disassociating" | "disassociated" | "failed")
+                        })
+                })
+                .filter_map(|a| a.ipv6_cidr_block().map(str::to_string))
+                .collect(),
+            ipv6_native: s.ipv6_native().unwrap_or(false),
+            enable_dns64: s.enable_dns64().unwrap_or(false),
         })
         .collect())
 }
@@ -241,6 +257,7 @@ async fn route_tables(clients: &Clients, vpc: &str) -> std::result::Result<Vec<R
                 .map(|r| Route {
                     destination_cidr: r.destination_cidr_block().map(str::to_string),
                     destination_prefix_list: r.destination_prefix_list_id().map(str::to_string),
+                    destination_ipv6_cidr: r.destination_ipv6_cidr_block().map(str::to_string),
                     target: RouteTarget::from_ids(
                         r.gateway_id(),
                         r.nat_gateway_id(),
@@ -371,6 +388,11 @@ fn rule(permission: &IpPermission) -> SecurityGroupRule {
             .ip_ranges()
             .iter()
             .filter_map(|r| r.cidr_ip()?.parse().ok())
+            .collect(),
+        ipv6_cidrs: permission
+            .ipv6_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ipv6().map(str::to_string))
             .collect(),
         groups: permission
             .user_id_group_pairs()

@@ -7,12 +7,14 @@
 
 mod change;
 mod identity;
+mod instance;
 mod network;
 mod references;
 mod task;
 
 pub use change::*;
 pub use identity::*;
+pub use instance::*;
 pub use network::*;
 pub use references::*;
 pub use task::*;
@@ -27,6 +29,9 @@ pub struct Facts {
     pub task_source: TaskSource,
     pub task_definition: Option<TaskDefinition>,
     pub service: Option<Service>,
+    /// The container instance of an EC2 or ECS Managed Instances task.
+    #[serde(default)]
+    pub container_instance: Option<ContainerInstance>,
     pub network: Network,
     #[serde(default)]
     pub identity: Identity,
@@ -104,6 +109,8 @@ reads! {
     DescribeTasks => "ecs:DescribeTasks",
     DescribeTaskDefinition => "ecs:DescribeTaskDefinition",
     DescribeServices => "ecs:DescribeServices",
+    DescribeContainerInstances => "ecs:DescribeContainerInstances",
+    DescribeInstances => "ec2:DescribeInstances",
     DescribeNetworkInterfaces => "ec2:DescribeNetworkInterfaces",
     DescribeSubnets => "ec2:DescribeSubnets",
     DescribeVpcs => "ec2:DescribeVpcs",

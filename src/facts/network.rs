@@ -88,6 +88,15 @@ pub struct Subnet {
     pub map_public_ip_on_launch: bool,
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+    /// The subnet's IPv6 CIDRs (associated).
+    #[serde(default)]
+    pub ipv6_cidrs: Vec<String>,
+    /// An IPv6-only subnet: no IPv4 addresses at all.
+    #[serde(default)]
+    pub ipv6_native: bool,
+    /// The VPC resolver answers IPv4-only names with synthetic `64:ff9b::/96` addresses.
+    #[serde(default)]
+    pub enable_dns64: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -106,6 +115,20 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
+    /// The IPv6 default route (`::/0`), if the table has one.
+    pub fn default_route_v6(&self) -> Option<&Route> {
+        self.routes
+            .iter()
+            .find(|r| r.destination_ipv6_cidr.as_deref() == Some("::/0"))
+    }
+
+    /// The route for the NAT64 well-known prefix (`64:ff9b::/96`, RFC 6052).
+    pub fn nat64_route(&self) -> Option<&Route> {
+        self.routes
+            .iter()
+            .find(|r| r.destination_ipv6_cidr.as_deref() == Some("64:ff9b::/96"))
+    }
+
     /// The IPv4 default route, if the table has one.
     pub fn default_route(&self) -> Option<&Route> {
         self.routes
@@ -119,6 +142,8 @@ impl RouteTable {
 pub struct Route {
     pub destination_cidr: Option<String>,
     pub destination_prefix_list: Option<String>,
+    #[serde(default)]
+    pub destination_ipv6_cidr: Option<String>,
     pub target: RouteTarget,
     /// `active` or `blackhole`.
     pub state: Option<String>,
@@ -258,6 +283,9 @@ pub struct SecurityGroupRule {
     pub to_port: Option<i32>,
     #[serde(default)]
     pub cidrs: Vec<Ipv4Net>,
+    /// IPv6 ranges (`::/0`).
+    #[serde(default)]
+    pub ipv6_cidrs: Vec<String>,
     #[serde(default)]
     pub groups: Vec<String>,
     #[serde(default)]

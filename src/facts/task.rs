@@ -22,6 +22,11 @@ pub struct Task {
     pub availability_zone: Option<String>,
     /// The awsvpc attachment: the ENI ECS made for the task.
     pub attachment: Option<EniAttachment>,
+    /// The container instance of an EC2 or ECS Managed Instances task.
+    #[serde(default)]
+    pub container_instance_arn: Option<String>,
+    #[serde(default)]
+    pub capacity_provider_name: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -54,7 +59,24 @@ impl Task {
     }
 
     pub fn is_fargate(&self) -> bool {
-        !matches!(self.launch_type.as_deref(), Some("EC2") | Some("EXTERNAL"))
+        !matches!(
+            self.launch_type.as_deref(),
+            Some("EC2") | Some("EXTERNAL") | Some("MANAGED_INSTANCES")
+        ) && self.container_instance_arn.is_none()
+    }
+
+    pub fn is_managed_instances(&self) -> bool {
+        self.launch_type.as_deref() == Some("MANAGED_INSTANCES")
+    }
+
+    /// EC2 and ECS Managed Instances tasks run on a container instance, whose network the
+    /// agent uses.
+    pub fn uses_container_instance(&self) -> bool {
+        matches!(
+            self.launch_type.as_deref(),
+            Some("EC2") | Some("MANAGED_INSTANCES")
+        ) || (self.container_instance_arn.is_some()
+            && self.launch_type.as_deref() != Some("EXTERNAL"))
     }
 }
 

@@ -87,8 +87,10 @@ pub fn plan(facts: &Facts) -> Vec<(Need, ServicePath<'_>)> {
     let Some(definition) = &facts.task_definition else {
         return vec![];
     };
+    // The subnet the agent's traffic leaves from: the task's on Fargate, the container
+    // instance's on EC2 and ECS Managed Instances (see facts::instance).
     let table = facts
-        .task_subnet_id()
+        .path_subnet_id()
         .and_then(|subnet| facts.network.route_table_for(subnet));
     super::services(&facts.task, definition)
         .into_iter()

@@ -197,11 +197,11 @@ pub const ROWS: &[Row] = &[
     // ECR registry auth
     // ---------------------------------------------------------------------------------
 
-    // Source: aws/aws-app-mesh-examples#413 — truncated in the console after "api.ecr...."
+    // Source: aws/aws-app-mesh-examples#413 — truncated in the console after "api.ecr...."; "send request failed" is decisive: no answer came back
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 5 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
         stage: "ecr-auth",
-        error: "unknown",
+        error: "network",
         resource: None,
         action: None,
     },
@@ -209,7 +209,7 @@ pub const ROWS: &[Row] = &[
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
         stage: "ecr-auth",
-        error: "unknown",
+        error: "network",
         resource: None,
         action: None,
     },
@@ -637,7 +637,7 @@ pub const ROWS: &[Row] = &[
     // Source: aws/amazon-ecs-agent#498 — ECR GetAuthorizationToken throttling as logged by the EC2 agent (reason text up to the SDK's line break)
     Row {
         reason: "CannotPullECRContainerError: ThrottlingException: Rate exceeded",
-        stage: "image-pull",
+        stage: "ecr-auth",
         error: "throttled",
         resource: None,
         action: None,
@@ -665,7 +665,397 @@ pub const ROWS: &[Row] = &[
     // Source: aws/amazon-ecs-agent#2954 — Fargate + EFS, entrypoint path hidden by the mount; truncated mid-word ("direct...")
     Row {
         reason: r#"CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: OCI runtime create failed: container_linux.go:370: starting container process caused: exec: "/opt/sonarqube/bin/run.sh": stat /opt/sonarqube/bin/run.sh...no such file or direct..."#,
+        stage: "container-runtime",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: Truncated texts and decisive tails
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/deepfence/terraform-aws-cloud-scanner/issues/13
+    Row {
+        reason: r##"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref quay.io/deepfenceio/cloud-scanner:latest: failed to do request: Head "https://quay.io/v2/deepfenceio/cloud-scanner/manifests/latest": dial tcp 3.210.148.47:443: i/o timeout"##,
+        stage: "image-pull",
+        error: "network",
+        resource: Some("quay.io/deepfenceio/cloud-scanner:latest"),
+        action: None,
+    },
+    // Source: https://github.com/docker-archive/compose-cli/issues/911
+    Row {
+        reason: r##"CannotPullContainerError: failed to resolve ref "docker.io/docker/ecs-searchdomain-sidecar:1.0": failed to do request: Head https://registry-1.docker.io/v2/docker/ecs-searchdomain-sidecar/manifests/1.0: dial tcp: lookup registry-1.docker.io on 172.31.0..."##,
+        stage: "image-pull",
+        error: "network",
+        resource: Some("docker.io/docker/ecs-searchdomain-sidecar:1.0"),
+        action: None,
+    },
+    // Source: https://github.com/cdk-cosmos/cosmos/issues/92
+    Row {
+        reason: r##"CannotPullECRContainerError: RequestError: send request failed caused by: Post https://api.ecr.ap-southeast-2.amazonaws.com/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)"##,
+        stage: "ecr-auth",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/AndrewGuenther/fck-nat/issues/99
+    Row {
+        reason: r##"ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp <SOME_IP>:443: i/o timeout."##,
+        stage: "ecr-auth",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/awsdocs/amazon-ecs-developer-guide/issues/110
+    Row {
+        reason: r##"Fetching secret data from AWS Secrets Manager in region us-east-1: secret arn:aws:secretsmanager:us-east-1:<Acctnumber>:secret:secretname-1aBCDe: RequestError: send request failed caused by: Post https://secretsmanager.us-east-1.amazonaws.com/: dial tcp: lookup secretsmanager.us-east-1.amazonaws.com on 10.7.166.253:53: no such host"##,
+        stage: "secrets-manager",
+        error: "network",
+        resource: Some("arn:aws:secretsmanager:us-east-1:<Acctnumber>:secret:secretname-1aBCDe"),
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/2061
+    Row {
+        reason: r##"CannotPullContainerError: Error response from daemon: Get https://registry-1.docker.io/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)"##,
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws-actions/amazon-ecs-deploy-task-definition/issues/43
+    Row {
+        reason: r##"CannotPullContainerError: Error response from daemon: Get https://****.dkr.ecr.eu-west-1.amazonaws.com/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)"##,
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/719 — a registry outage (Docker Hub was down), not the task's network
+    Row {
+        reason: r##"CannotPullContainerError: Could not reach any registry endpoint"##,
+        stage: "image-pull",
+        error: "network",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/3035
+    Row {
+        reason: r##"CannotPullContainerError: inspect image has been retried 5 time(s): "##,
+        stage: "image-pull",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/copilot-cli/issues/5570
+    Row {
+        reason: r##"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager…"##,
+        stage: "secrets-manager",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/TechToSpeech/terraform-aws-serverless-static-wordpress/issues/74
+    Row {
+        reason: r##"ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: MissingEndpoint: 'Endpoint' configuration is required for t"##,
+        stage: "logging",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/2442
+    Row {
+        reason: r##"CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:449: container init caused \"rootfs_linux.go:58"##,
+        stage: "container-runtime",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://qiita.com/wildeagle/items/72dab00a16f11f9671d5
+    Row {
+        reason: r##"CannotPullContainerError: error pulling image configuration: error parsing HTTP 403 response body: invalid character '<' looking for beginning of value: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>....."##,
+        stage: "image-pull",
+        error: "access-denied",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: KMS denials in the older agent wording
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/aws-cdk/issues/4498
+    Row {
+        reason: r##"Fetching secret data from SSM Parameter Store in eu-central-1: AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access. (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: xxxxx) status code: 400, request id: yyyyy"##,
+        stage: "ssm",
+        error: "kms",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: "repository does not exist or may require authorization"
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/containers-roadmap/issues/2611
+    Row {
+        reason: r##"CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref _accountid_.dkr-ecr._region_.on.aws/_myimage_:_mytag_: pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials"##,
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some("_accountid_.dkr-ecr._region_.on.aws/_myimage_:_mytag_"),
+        action: None,
+    },
+    // Source: https://github.com/awslabs/aws-batch-helpers/issues/4 — the text cannot tell missing from unauthorised: the repository was private and the task had no repositoryCredentials (the registry check decides)
+    Row {
+        reason: r##"CannotPullContainerError: Error response from daemon: pull access denied for myprivate/testbatch, repository does not exist or may require 'docker login'"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("myprivate/testbatch"),
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/2137 — the text cannot tell missing from unauthorised: the repository existed; the host's credentials were broken (an agent bug)
+    Row {
+        reason: r##"CannotPullContainerError: Error response from daemon: pull access denied for FOO.dkr.ecr.us-east-1.amazonaws.com/foo/app, repository does not exist or may require 'docker login'"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("FOO.dkr.ecr.us-east-1.amazonaws.com/foo/app"),
+        action: None,
+    },
+    // Source: https://github.com/awslabs/ecs-task-kite/issues/8
+    Row {
+        reason: r##"CannotPullContainerError: Error response from daemon: pull access denied for ecs-task-kite, repository does not exist or may require 'docker login'"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("ecs-task-kite"),
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: Digests and tags that do not resolve, manifest denials
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/containers-roadmap/issues/2687
+    Row {
+        reason: r##"CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 12345678-eu-west-1.amazonaws.com/example-service:example-image:image-tag@sha256:sha digest: not found"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some(
+            "12345678-eu-west-1.amazonaws.com/example-service:example-image:image-tag@sha256:sha",
+        ),
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/422
+    Row {
+        reason: r##"CannotPullContainerError: Tag latest not found in repository docker.io/library/owncloud"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/fieldpapers/fieldpapers/issues/209
+    Row {
+        reason: r##"CannotPullContainerError: Error: image fieldpapers/fp-tasks:latest not found"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: Some("fieldpapers/fp-tasks:latest"),
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/1185 — weak: the poster later blamed memory
+    Row {
+        reason: r##"CannotPullContainerError: API error (404)"##,
+        stage: "image-pull",
+        error: "not-found",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/aws-cdk/issues/29876
+    Row {
+        reason: r##"CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 123456789123.dkr.ecr.us-east-1.amazonaws.com/a2-ecr-app-repo:latest: pulling from host 123456789123.dkr.ecr.us-east-1.amazonaws.com failed with status code [manifests latest]: 403 Forbidden"##,
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some("123456789123.dkr.ecr.us-east-1.amazonaws.com/a2-ecr-app-repo:latest"),
+        action: None,
+    },
+    // Source: https://github.com/aws/aws-cdk/issues/14457
+    Row {
+        reason: r##"CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "xxxxx.xxx": unexpected status code [manifests 6981141]: 403 Forbidden"##,
+        stage: "image-pull",
+        error: "access-denied",
+        resource: Some("xxxxx.xxx"),
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: Task network set-up (ENI provisioning)
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/4825
+    Row {
+        reason: r##"Timeout waiting for network interface provisioning to complete."##,
+        stage: "task-network",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://aws.amazon.com/ko/premiumsupport/knowledge-center/ecs-fargate-network-interface-errors/ (AWS Knowledge Center; the message is quoted in English on the Korean page) — AWS-side per the article: retry
+    Row {
+        reason: r##"Timeout waiting for network interface provisioning to complete"##,
+        stage: "task-network",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://aws.amazon.com/ko/premiumsupport/knowledge-center/ecs-fargate-network-interface-errors/ (AWS Knowledge Center; the message is quoted in English on the Korean page)
+    Row {
+        reason: r##"Network interface provision complete error timeout wait for network interface provision"##,
+        stage: "task-network",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: Container runtime start
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/amazon-ecs-cli/issues/78
+    Row {
+        reason: r##"CannotStartContainerError: API error (500): Cannot start container 54b6caa1f3d8476a7b3538827d4d5017596d696b0877925d1d28a9de735b2433: [8] System error: exec: "node index.js -t sockets_transport -i 0": executable file not found in $PATH"##,
+        stage: "container-runtime",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/jenkinsci/amazon-ecs-plugin/issues/258
+    Row {
+        reason: r##"CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim: OCI runtime create failed: container_linux.go:380: starting container process caused: exec: "-url": executable file not found in"##,
+        stage: "container-runtime",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/awslabs/multi-model-server/issues/481
+    Row {
+        reason: r##"CannotStartContainerError: API error (400): OCI runtime create failed: container_linux.go:348: starting container process caused "exec: \"mxnet-model-server.sh\": executable file not found in $PATH":"##,
+        stage: "container-runtime",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws-samples/net-modernization/issues/13
+    Row {
+        reason: r##"CannotStartContainerError: ResourceInitializationError: unable to create new container: mount callback failed on /tmp/containerd-mount916692511: open /tmp/containerd-mount916692511/etc/passwd: no such file or directory"##,
+        stage: "container-runtime",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/3526
+    Row {
+        reason: r##"Cannotstartcontainererror: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error creating device nodes: mknod /run/containerd/io.containerd.runtime.v2.task/fargate.task/962011037cd2435a9aa5f40392d82936-2949673445/rootfs/dev/null: errno 524: unknown"##,
+        stage: "container-runtime",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://www.fixdevs.com/blog/aws-ecs-task-failed-to-start/ — an illustrative blog example of a host-port conflict (bridge/host mode)
+    Row {
+        reason: r##"CannotStartContainerError: bind for 0.0.0.0:8080 failed: port is already allocated"##,
+        stage: "container-runtime",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/containers-roadmap/issues/2561
+    Row {
+        reason: r##"Task failed to start"##,
         stage: "other",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: FireLens / log router
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws-samples/amazon-ecs-firelens-examples/issues/21
+    Row {
+        reason: r##"Unable to download firelens s3 config file: unable to download s3 config extra.conf from bucket mybucket: MissingRegion: could not find region configuration"##,
+        stage: "log-router",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/2792
+    Row {
+        reason: r##"CannotStartContainerError: Error response from daemon: failed to initialize logging driver: dial unix /var/run/fluent.sock: connect: no such file or directory"##,
+        stage: "log-router",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: Image content and media types
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/aws/aws-cdk/issues/30680
+    Row {
+        reason: r##"CannotPullContainerError: unsupported media type application/vnd.in-toto+json"##,
+        stage: "image-content",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws/aws-cdk/issues/30258
+    Row {
+        reason: r##"CannotPullContainerError: ref pull has been retried 1 time(s): failed to unpack image on snapshotter overlayfs: failed to extract layer sha256:c02342326b04a05fa0fc4c703c4aaa8ffb46cc0f2eda269c4a0dee53c8296182: failed to get stream processor for application/vnd.in-toto+json: no processor for media-type: unknown"##,
+        stage: "image-content",
+        error: "invalid-reference",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/aws-samples/dify-self-hosted-on-aws/issues/3
+    Row {
+        reason: r##"cannotPullContainerError: ref pull has been retried 1 time(s): failed to unpack image on snapshotter overlayfs: mismatched image rootfs and manifest layers"##,
+        stage: "image-content",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://vrnithinkumar.github.io/2025/02/17/aws-ecs-docker-pull-error
+    Row {
+        reason: r##"ref pull has been retried 1 time(s): number of layers and diffIDs don't match: 3 != 15"##,
+        stage: "image-content",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://github.com/PrefectHQ/prefect/issues/19337 (read through the mirror https://git.hmmc.top/PrefectHQ/prefect/issues/19337)
+    Row {
+        reason: r##"CannotPullContainerError: wrong diff id calculated on extraction"##,
+        stage: "image-content",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // Source: https://subaud.io/blog/solving-docker-buildkit-ecs-compatibility-issues
+    Row {
+        reason: r##"CannotPullContainerError: failed to resolve reference "xxx.dkr.ecr.region.amazonaws.com/repo:tag": pulling from host xxx.dkr.ecr.region.amazonaws.com failed with status code [manifests tag]: 400 Bad Request"##,
+        stage: "image-content",
+        error: "unknown",
+        resource: None,
+        action: None,
+    },
+    // ---------------------------------------------------------------------------------
+    // Issue 13: ECR and private-registry auth in the EC2 agent's wording
+    // ---------------------------------------------------------------------------------
+
+    // Source: https://github.com/widdix/aws-cf-templates/issues/357
+    Row {
+        reason: r##"Asm fetching secret from the service for <secret> AccessDeniedException: User: <TaskExecutionRole> is not authorized to perform: secretsmanager:GetSecretValue on resource: <secret> status code: 400, request id: <id>"##,
+        stage: "private-registry-auth",
+        error: "access-denied",
+        resource: Some("<secret>"),
+        action: Some("secretsmanager:GetSecretValue"),
+    },
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/4829 — dual-stack ECR name; blocked on a platform fix
+    Row {
+        reason: r##"CannotPullECRContainerError: ecr auth: AuthorizationData is malformed for REDACTED.dkr-ecr.REDACTED.on.aws/..."##,
+        stage: "ecr-auth",
         error: "unknown",
         resource: None,
         action: None,

@@ -262,6 +262,13 @@ async fn a_hostile_stopped_reason_reaches_chat_escaped() {
     );
 }
 
+/// What ECS says when the secret a task names does not exist.
+const SECRET_MISSING_MESSAGE: &str = "ResourceInitializationError: unable to pull secrets or \
+    registry auth: execution resource retrieval failed: unable to retrieve secret from asm: \
+    service call has been retried 1 time(s): failed to fetch secret \
+    arn:aws:secretsmanager:us-east-1:123456789012:secret:never-created-AbCdEf from secrets \
+    manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
+
 /// Registers a copy of the world's task definition under `family`, with `change` applied to
 /// its container.
 async fn register_variant(
@@ -373,13 +380,25 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
         report: None,
     };
     let task_prefix = world.task_arn.rsplit_once('/').unwrap().0.to_string();
+    let fixture_reason = |name: &str| -> String {
+        let text = std::fs::read_to_string(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        let event: Value = serde_json::from_str(&text).unwrap();
+        event["detail"]["stoppedReason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let route_message = fixture_reason("ecs-task-stopped-signal-killed.json");
+    let log_message = fixture_reason("ecs-task-stopped-log-group-missing.json");
     let mut events = Vec::new();
     for round in 0..6 {
         for service in 0..50 {
-            let (definition, subnet) = match service {
-                0..20 => (&web, &dead_end),
-                20..35 => (&no_log_group, &world.task_subnet),
-                _ => (&no_secret, &world.task_subnet),
+            // Each with the message its fault makes (the verdict ranks by what it proves).
+            let (definition, subnet, reason) = match service {
+                0..20 => (&web, &dead_end, route_message.as_str()),
+                20..35 => (&no_log_group, &world.task_subnet, log_message.as_str()),
+                _ => (&no_secret, &world.task_subnet, SECRET_MISSING_MESSAGE),
             };
             let mut event = world.event.clone();
             event["id"] = Value::String(format!("burst-{service}-{round}"));
@@ -387,6 +406,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
             detail["taskArn"] = Value::String(format!("{task_prefix}/{service:016x}{round:016x}"));
             detail["group"] = Value::String(format!("service:svc-{service}"));
             detail["taskDefinitionArn"] = Value::String(definition.clone());
+            detail["stoppedReason"] = Value::String(reason.into());
             for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
                 if item["name"] == "subnetId" {
                     item["value"] = Value::String(subnet.clone());

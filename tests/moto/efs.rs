@@ -7,7 +7,8 @@ use super::world::{Egress, World, build_with_volumes, tcp_with_group};
 use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsVolumeConfiguration, Volume};
 use ecs_task_doctor::checks::Status;
 
-const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
+/// What ECS says when the EFS utils cannot mount the volume.
+const FIXTURE: &str = "ecs-task-stopped-efs-mount-target.json";
 
 async fn world_with_file_system(access_point: Option<&str>) -> (World, String) {
     let efs = aws_sdk_efs::Client::new(&config().await);

@@ -201,15 +201,19 @@ async fn a_partial_arn_that_looks_complete_is_the_root_cause() {
 #[tokio::test]
 async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() {
     let _moto = moto().await;
-    let world = build_with(HEALTHY, DENIED, |container, _| {
-        container.secrets(
-            Secret::builder()
-                .name("LICENSE")
-                .value_from("/demo/license-key")
-                .build()
-                .unwrap(),
-        )
-    })
+    let world = build_with(
+        HEALTHY,
+        "ecs-task-stopped-ssm-parameter-missing.json",
+        |container, _| {
+            container.secrets(
+                Secret::builder()
+                    .name("LICENSE")
+                    .value_from("/demo/license-key")
+                    .build()
+                    .unwrap(),
+            )
+        },
+    )
     .await;
     let west = aws_sdk_ssm::Client::from_conf(
         aws_sdk_ssm::config::Builder::from(&world.config)
@@ -229,7 +233,11 @@ async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() 
     assert!(root.detail.contains("does not exist in us-east-1"));
     assert!(root.detail.contains("full ARN"));
     // The fix names the region where it does exist.
-    assert!(root.detail.contains("it exists in us-west-2"), "{}", root.detail);
+    assert!(
+        root.detail.contains("it exists in us-west-2"),
+        "{}",
+        root.detail
+    );
     assert!(
         root.remediation
             .contains("arn:aws:ssm:us-west-2:123456789012:parameter/demo/license-key"),
@@ -328,11 +336,15 @@ async fn a_missing_environment_file_is_the_root_cause() {
 #[tokio::test]
 async fn a_missing_image_tag_is_the_root_cause() {
     let _moto = moto().await;
-    let world = build_with(HEALTHY, DENIED, |container, _| {
-        container.image(format!(
-            "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:9.9.9"
-        ))
-    })
+    let world = build_with(
+        HEALTHY,
+        "ecs-task-stopped-image-not-found.json",
+        |container, _| {
+            container.image(format!(
+                "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:9.9.9"
+            ))
+        },
+    )
     .await;
     let report = diagnose(&world).await;
     assert_root(&report, "registry.image", "no such tag");

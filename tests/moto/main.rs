@@ -10,6 +10,7 @@ mod expect;
 mod faults;
 mod findings_bus;
 mod identity;
+mod instances;
 mod lambda_process;
 mod network;
 mod org;

@@ -335,7 +335,11 @@ async fn custom_dns_servers_are_a_warning_with_the_names_to_resolve() {
 #[tokio::test]
 async fn an_endpoint_policy_without_the_call_is_the_root_cause() {
     let _moto = moto().await;
-    let world = build(Egress::Endpoints, FIXTURE).await;
+    let world = build(
+        Egress::Endpoints,
+        "ecs-task-stopped-endpoint-policy-denied.json",
+    )
+    .await;
     world
         .ec2
         .modify_vpc_endpoint()

@@ -1,18 +1,24 @@
-//! The EventBridge rule's pattern, taken from template.yaml, sent through moto's real matcher
+//! The EventBridge rules' patterns, taken from template.yaml, sent through moto's real matcher
 //! (PutRule + PutTargets(SQS) + PutEvents): moto's TestEventPattern is a stub that answers
-//! nothing useful, so it is not used.
+//! nothing useful, so it is not used. With `DiagnoseImagePullFailures` the stack adds the
+//! image-pull rule beside the start-failure rule; both settings are tried, and the intake must
+//! agree with the rules on every task event.
 
 use super::support::{ACCOUNT, REGION, config, moto};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
+use ecs_task_doctor::event::{Intake, intake};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-fn rule_pattern() -> Value {
+fn rule_pattern(event: &str) -> Value {
     let template =
         std::fs::read_to_string(format!("{}/template.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let template: Value = serde_norway::from_str(&template).unwrap();
-    let pattern = template["Resources"]["DiagnoseFunction"]["Properties"]["Events"]["TaskStoppedWithInitError"]["Properties"]["Pattern"].clone();
-    assert!(pattern.is_object(), "no rule pattern in template.yaml");
+    let pattern =
+        template["Resources"]["DiagnoseFunction"]["Properties"]["Events"][event]["Properties"]
+            ["Pattern"]
+            .clone();
+    assert!(pattern.is_object(), "no {event} pattern in template.yaml");
     pattern
 }
 
@@ -22,64 +28,76 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-#[tokio::test]
-async fn the_rule_sends_failed_starts_and_nothing_else() {
-    let _moto = moto().await;
+const START_FAILURES: &[&str] = &[
+    "ecs-task-stopped-secrets-network.json",
+    "ecs-task-stopped-signal-killed.json",
+    "ecs-task-stopped-secret-access-denied.json",
+    "ecs-task-stopped-log-group-missing.json",
+    "ecs-task-stopped-standalone-task.json",
+    "ecs-task-stopped-efs-mount-target.json",
+    "ecs-task-stopped-ssm-parameter-missing.json",
+    "ecs-task-stopped-endpoint-policy-denied.json",
+    // The EC2 agent's own words, without ResourceInitializationError.
+    "ecs-task-stopped-ec2-ssm-kms.json",
+    "ecs-task-stopped-managed-instances-secrets-network.json",
+];
+const IMAGE_PULLS: &[&str] = &["ecs-task-stopped-image-not-found.json"];
+const OTHER: &[&str] = &[
+    "ecs-task-running.json",
+    "ecs-task-stopped-essential-container-exited.json",
+    "ecs-container-instance-state-change.json",
+];
+
+/// The fixtures that arrive in the queue when the given rules are in place, by fixture name
+/// (sent as the event's only resource).
+async fn arrivals(rules: &[&str]) -> BTreeSet<String> {
     let config = config().await;
     let events = aws_sdk_eventbridge::Client::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue_name = format!("rule-target-{}", rules.len());
     let queue = sqs
         .create_queue()
-        .queue_name("rule-target")
+        .queue_name(&queue_name)
         .send()
         .await
         .unwrap();
     let queue_url = queue.queue_url().unwrap();
-    events
-        .put_rule()
-        .name("task-stopped-with-init-error")
-        .event_pattern(rule_pattern().to_string())
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("task-stopped-with-init-error")
-        .targets(
-            Target::builder()
-                .id("inbox")
-                .arn(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:rule-target"))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-
-    let matching = [
-        "ecs-task-stopped-secrets-network.json",
-        "ecs-task-stopped-signal-killed.json",
-        "ecs-task-stopped-secret-access-denied.json",
-        "ecs-task-stopped-log-group-missing.json",
-        "ecs-task-stopped-standalone-task.json",
-    ];
-    let other = [
-        "ecs-task-running.json",
-        "ecs-task-stopped-essential-container-exited.json",
-        "ecs-container-instance-state-change.json",
-    ];
-    let mut expected = BTreeSet::new();
-    for name in matching.iter().chain(other.iter()) {
+    let bus = format!("bus-{}", rules.len());
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    for rule in rules {
+        events
+            .put_rule()
+            .name(*rule)
+            .event_bus_name(&bus)
+            .event_pattern(rule_pattern(rule).to_string())
+            .send()
+            .await
+            .unwrap();
+        events
+            .put_targets()
+            .rule(*rule)
+            .event_bus_name(&bus)
+            .targets(
+                Target::builder()
+                    .id("inbox")
+                    .arn(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    for name in START_FAILURES.iter().chain(IMAGE_PULLS).chain(OTHER) {
         let event = fixture(name);
-        if matching.contains(name) {
-            expected.insert(event["detail"]["taskArn"].as_str().unwrap().to_string());
-        }
         let sent = events
             .put_events()
             .entries(
                 PutEventsRequestEntry::builder()
+                    .event_bus_name(&bus)
                     .source(event["source"].as_str().unwrap())
                     .detail_type(event["detail-type"].as_str().unwrap())
+                    .resources(*name)
                     .detail(event["detail"].to_string())
                     .build(),
             )
@@ -88,7 +106,6 @@ async fn the_rule_sends_failed_starts_and_nothing_else() {
             .unwrap();
         assert_eq!(sent.failed_entry_count(), 0, "{name} was not accepted");
     }
-
     let mut arrived = BTreeSet::new();
     loop {
         let out = sqs
@@ -104,7 +121,7 @@ async fn the_rule_sends_failed_starts_and_nothing_else() {
         for message in out.messages() {
             let event: Value = serde_json::from_str(message.body().unwrap()).unwrap();
             arrived.insert(
-                event["detail"]["taskArn"]
+                event["resources"][0]
                     .as_str()
                     .unwrap_or("(none)")
                     .to_string(),
@@ -117,5 +134,59 @@ async fn the_rule_sends_failed_starts_and_nothing_else() {
                 .unwrap();
         }
     }
-    assert_eq!(arrived, expected);
+    arrived
+}
+
+fn names(lists: &[&[&str]]) -> BTreeSet<String> {
+    lists
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|n| n.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_rule_sends_failed_starts_and_nothing_else() {
+    let _moto = moto().await;
+    let without_pulls = arrivals(&["TaskStoppedWithInitError"]).await;
+    assert_eq!(without_pulls, names(&[START_FAILURES]));
+    let with_pulls = arrivals(&["TaskStoppedWithInitError", "TaskStoppedWithImagePullError"]).await;
+    assert_eq!(with_pulls, names(&[START_FAILURES, IMAGE_PULLS]));
+}
+
+#[test]
+fn the_cluster_rules_match_what_the_rules_for_every_cluster_match() {
+    for (every, one) in [
+        (
+            "TaskStoppedWithInitError",
+            "TaskStoppedWithInitErrorInCluster",
+        ),
+        (
+            "TaskStoppedWithImagePullError",
+            "TaskStoppedWithImagePullErrorInCluster",
+        ),
+    ] {
+        let mut scoped = rule_pattern(one);
+        scoped["detail"]
+            .as_object_mut()
+            .unwrap()
+            .remove("clusterArn");
+        assert_eq!(scoped, rule_pattern(every), "{one} drifted from {every}");
+    }
+}
+
+#[test]
+fn the_intake_diagnoses_exactly_what_the_rules_send() {
+    for name in START_FAILURES.iter().chain(IMAGE_PULLS) {
+        assert!(
+            matches!(intake(fixture(name)).unwrap(), Intake::Diagnose(_)),
+            "{name} is sent but not diagnosed"
+        );
+    }
+    for name in OTHER {
+        assert!(
+            matches!(intake(fixture(name)).unwrap(), Intake::Ignore(_)),
+            "{name} is diagnosed but never sent"
+        );
+    }
 }

@@ -1,0 +1,366 @@
+//! EC2 launch type worlds: the task runs on a container instance (RunInstances +
+//! RegisterContainerInstance), and the network checks judge the instance's subnet, security
+//! groups and public IP, the network the agent uses (see src/facts/instance.rs), not the
+//! task's. ECS Managed Instances cannot be started in moto; their cases are facts fixtures
+//! (src/checks/network.rs, src/checks/platform.rs).
+
+use super::expect::assert_root;
+use super::network::diagnose;
+use super::support::{ACCOUNT, REGION, config, moto};
+use super::world::World;
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
+use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
+use serde_json::Value;
+
+/// Where the instance sits.
+enum Host {
+    /// A subnet whose route table has no default route.
+    PrivateWithoutRoute,
+    /// The subnet routed to the internet gateway, with or without a public IP.
+    Public { public_ip: bool },
+}
+
+const FIXTURE: &str = "ecs-task-stopped-managed-instances-secrets-network.json";
+
+async fn ec2_world(host: Host) -> (World, String, String) {
+    let config = config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let subnet = |cidr: &'static str| {
+        let ec2 = ec2.clone();
+        let vpc = vpc.clone();
+        async move {
+            let out = ec2
+                .create_subnet()
+                .vpc_id(vpc)
+                .cidr_block(cidr)
+                .availability_zone(format!("{REGION}a"))
+                .send()
+                .await
+                .unwrap();
+            out.subnet().unwrap().subnet_id().unwrap().to_string()
+        }
+    };
+    let public = subnet("10.0.0.0/24").await;
+    let private = subnet("10.0.1.0/24").await;
+    let igw = ec2.create_internet_gateway().send().await.unwrap();
+    let igw = igw
+        .internet_gateway()
+        .unwrap()
+        .internet_gateway_id()
+        .unwrap()
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let table = |subnet: String, default_route: bool| {
+        let ec2 = ec2.clone();
+        let vpc = vpc.clone();
+        let igw = igw.clone();
+        async move {
+            let out = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
+            let id = out
+                .route_table()
+                .unwrap()
+                .route_table_id()
+                .unwrap()
+                .to_string();
+            if default_route {
+                ec2.create_route()
+                    .route_table_id(&id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            ec2.associate_route_table()
+                .route_table_id(&id)
+                .subnet_id(subnet)
+                .send()
+                .await
+                .unwrap();
+            id
+        }
+    };
+    table(public.clone(), true).await;
+    let private_table = table(private.clone(), false).await;
+    let group = ec2
+        .create_security_group()
+        .group_name("hosts")
+        .description("container instances")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let group = group.group_id().unwrap().to_string();
+    // Egress: moto gives a new group all traffic out; inbound is not on the path.
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/16").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let image = ec2
+        .describe_images()
+        .filters(
+            Filter::builder()
+                .name("architecture")
+                .values("x86_64")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ami = image.images()[0].image_id().unwrap().to_string();
+    let (host_subnet, public_ip) = match host {
+        Host::PrivateWithoutRoute => (private.clone(), false),
+        Host::Public { public_ip } => (public.clone(), public_ip),
+    };
+    let run = ec2
+        .run_instances()
+        .image_id(ami)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Small)
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(
+            aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .subnet_id(&host_subnet)
+                .groups(&group)
+                .associate_public_ip_address(public_ip)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let instance_id = run.instances()[0].instance_id().unwrap().to_string();
+
+    ecs.create_cluster()
+        .cluster_name("demo")
+        .send()
+        .await
+        .unwrap();
+    let document = serde_json::json!({ "instanceId": instance_id, "region": REGION }).to_string();
+    let registered = ecs
+        .register_container_instance()
+        .cluster("demo")
+        .instance_identity_document(document)
+        .send()
+        .await
+        .unwrap();
+    let container_instance = registered
+        .container_instance()
+        .unwrap()
+        .container_instance_arn()
+        .unwrap()
+        .to_string();
+    let definition = ecs
+        .register_task_definition()
+        .family("web")
+        .network_mode(NetworkMode::Bridge)
+        .requires_compatibilities(Compatibility::Ec2)
+        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image(format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:1.8.2"))
+                .memory(256)
+                .secrets(
+                    aws_sdk_ecs::types::Secret::builder()
+                        .name("DB_PASSWORD")
+                        .value_from(format!(
+                            "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:demo/db-password-AbCdEf"
+                        ))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let definition = definition
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string();
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/events/{FIXTURE}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap(),
+    )
+    .unwrap();
+    let reason = event["detail"]["stoppedReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = ecs
+        .run_task()
+        .cluster("demo")
+        .task_definition(&definition)
+        .launch_type(LaunchType::Ec2)
+        .group("family:web")
+        .send()
+        .await
+        .unwrap();
+    let task_arn = run.tasks()[0].task_arn().unwrap().to_string();
+    ecs.stop_task()
+        .cluster("demo")
+        .task(&task_arn)
+        .reason(&reason)
+        .send()
+        .await
+        .unwrap();
+    let detail = &mut event["detail"];
+    detail["taskArn"] = task_arn.clone().into();
+    detail["clusterArn"] = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/demo").into();
+    detail["containerInstanceArn"] = container_instance.into();
+    detail["taskDefinitionArn"] = definition.into();
+    detail["launchType"] = "EC2".into();
+    detail["group"] = "family:web".into();
+    detail
+        .as_object_mut()
+        .unwrap()
+        .remove("capacityProviderName");
+    event["resources"] = serde_json::json!([task_arn]);
+    let world = World {
+        config,
+        ec2,
+        vpc,
+        task_subnet: host_subnet.clone(),
+        private_table,
+        security_group: group,
+        nat: None,
+        endpoint_security_group: None,
+        endpoints: Default::default(),
+        task_arn,
+        event,
+        topic_arn: String::new(),
+        queue_url: String::new(),
+    };
+    (world, instance_id, host_subnet)
+}
+
+#[tokio::test]
+async fn an_instance_in_a_subnet_without_a_route_is_the_root_cause() {
+    let _moto = moto().await;
+    let (world, instance, subnet) = ec2_world(Host::PrivateWithoutRoute).await;
+    let report = diagnose(&world).await;
+    assert_eq!(
+        report.failure.error,
+        ecs_task_doctor::reason::ErrorKind::Network
+    );
+    assert_root(&report, "network.default-route", &subnet);
+    let launch = report
+        .findings
+        .iter()
+        .find(|f| f.id == "platform.launch-type")
+        .unwrap();
+    assert!(launch.detail.contains(&instance), "{}", launch.detail);
+}
+
+#[tokio::test]
+async fn an_instance_without_a_public_ip_behind_an_internet_gateway_is_the_root_cause() {
+    let _moto = moto().await;
+    let (world, instance, _) = ec2_world(Host::Public { public_ip: false }).await;
+    let report = diagnose(&world).await;
+    assert_root(
+        &report,
+        "network.public-ip",
+        &format!("container instance {instance} has no public IP"),
+    );
+}
+
+#[tokio::test]
+async fn an_instance_with_a_public_ip_passes_the_path_checks() {
+    let _moto = moto().await;
+    let (world, instance, _) = ec2_world(Host::Public { public_ip: true }).await;
+    let report = diagnose(&world).await;
+    let status = |id: &str| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.id == id)
+            .map(|f| f.status.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(status("network.default-route"), ["pass"]);
+    assert_eq!(status("network.public-ip"), ["pass"], "{instance}");
+    assert_eq!(status("security-group.task-egress"), ["pass"]);
+    assert_eq!(status("nacl.task-subnet"), ["pass"]);
+    assert!(
+        !report
+            .root_cause
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("network.")
+    );
+}
+
+#[tokio::test]
+async fn a_denied_instance_read_is_said_and_blames_nothing() {
+    use super::faults::FaultProxy;
+    use ecs_task_doctor::aws::ClientCache;
+    use ecs_task_doctor::collect::Target;
+    use ecs_task_doctor::doctor::Doctor;
+    use ecs_task_doctor::event::{Intake, intake};
+    let _moto = moto().await;
+    let (world, _, _) = ec2_world(Host::PrivateWithoutRoute).await;
+    for (pattern, action) in [
+        ("ec2:DescribeInstances", "ec2:DescribeInstances"),
+        (
+            "ecs:*DescribeContainerInstances",
+            "ecs:DescribeContainerInstances",
+        ),
+    ] {
+        let proxy = FaultProxy::start(&["--deny", pattern]);
+        let config = world.config.to_builder().endpoint_url(&proxy.url).build();
+        let Intake::Diagnose(task) = intake(world.event.clone()).unwrap() else {
+            panic!("not diagnosable")
+        };
+        let (_, report) = Doctor::new(ClientCache::new(config))
+            .diagnose(Target::Event(&task), None, None)
+            .await
+            .unwrap();
+        let reads = report
+            .findings
+            .iter()
+            .find(|f| f.id == "platform.reads")
+            .unwrap();
+        assert!(
+            reads.detail.contains(&format!("may not call {action}")),
+            "{pattern}: {}",
+            reads.detail
+        );
+        let route = report
+            .findings
+            .iter()
+            .find(|f| f.id == "network.default-route")
+            .unwrap();
+        assert_eq!(
+            route.status.as_str(),
+            "skipped",
+            "{pattern}: {}",
+            route.detail
+        );
+        assert_ne!(report.root_cause.as_deref(), Some("network.default-route"));
+    }
+}

@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 pub(super) struct FaultProxy {
     child: Child,
     pub(super) url: String,
+    /// Its scratch folder (the port file), removed with it.
+    dir: std::path::PathBuf,
 }
 
 impl FaultProxy {
@@ -47,6 +49,7 @@ impl FaultProxy {
         let mut proxy = FaultProxy {
             child,
             url: String::new(),
+            dir: dir.clone(),
         };
         for _ in 0..200 {
             if let Ok(port) = std::fs::read_to_string(&ready)
@@ -73,6 +76,7 @@ impl Drop for FaultProxy {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -7,7 +7,7 @@
 use super::expect::assert_root;
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
-use super::world::World;
+use super::world::{Skeleton, World, vpc_skeleton};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
 use serde_json::Value;
@@ -26,43 +26,12 @@ async fn ec2_world(host: Host) -> (World, String, String) {
     let config = config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
-    let subnet = |cidr: &'static str| {
-        let ec2 = ec2.clone();
-        let vpc = vpc.clone();
-        async move {
-            let out = ec2
-                .create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .availability_zone(format!("{REGION}a"))
-                .send()
-                .await
-                .unwrap();
-            out.subnet().unwrap().subnet_id().unwrap().to_string()
-        }
-    };
-    let public = subnet("10.0.0.0/24").await;
-    let private = subnet("10.0.1.0/24").await;
-    let igw = ec2.create_internet_gateway().send().await.unwrap();
-    let igw = igw
-        .internet_gateway()
-        .unwrap()
-        .internet_gateway_id()
-        .unwrap()
-        .to_string();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap();
+    let Skeleton {
+        vpc,
+        public,
+        private,
+        igw,
+    } = vpc_skeleton(&ec2, REGION).await;
     let table = |subnet: String, default_route: bool| {
         let ec2 = ec2.clone();
         let vpc = vpc.clone();

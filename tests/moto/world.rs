@@ -117,49 +117,16 @@ async fn build_full(
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
 
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let Skeleton {
+        vpc,
+        public: public_subnet,
+        private: private_subnet,
+        igw,
+    } = vpc_skeleton(&ec2, &region).await;
     // moto's RunTask fails unless DNS hostnames are on when it is called.
     ec2.modify_vpc_attribute()
         .vpc_id(&vpc)
         .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
-        .send()
-        .await
-        .unwrap();
-    let subnet = |cidr: &'static str| {
-        let ec2 = ec2.clone();
-        let vpc = vpc.clone();
-        let region = region.clone();
-        async move {
-            let out = ec2
-                .create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .availability_zone(format!("{region}a"))
-                .send()
-                .await
-                .unwrap();
-            out.subnet().unwrap().subnet_id().unwrap().to_string()
-        }
-    };
-    let public_subnet = subnet("10.0.0.0/24").await;
-    let private_subnet = subnet("10.0.1.0/24").await;
-
-    let igw = ec2.create_internet_gateway().send().await.unwrap();
-    let igw = igw
-        .internet_gateway()
-        .unwrap()
-        .internet_gateway_id()
-        .unwrap()
-        .to_string();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(&vpc)
         .send()
         .await
         .unwrap();
@@ -721,4 +688,59 @@ pub async fn next_revision(world: &World, change: impl FnOnce(&mut ContainerDefi
         .task_definition_arn()
         .unwrap()
         .to_string()
+}
+
+/// The bare network every world starts from: a VPC (10.0.0.0/16) with a public and a private
+/// subnet in zone `a` and an internet gateway attached (no routes yet).
+pub struct Skeleton {
+    pub vpc: String,
+    pub public: String,
+    pub private: String,
+    pub igw: String,
+}
+
+pub async fn vpc_skeleton(ec2: &aws_sdk_ec2::Client, region: &str) -> Skeleton {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let subnet = |cidr: &'static str| {
+        let ec2 = ec2.clone();
+        let vpc = vpc.clone();
+        async move {
+            let out = ec2
+                .create_subnet()
+                .vpc_id(vpc)
+                .cidr_block(cidr)
+                .availability_zone(format!("{region}a"))
+                .send()
+                .await
+                .unwrap();
+            out.subnet().unwrap().subnet_id().unwrap().to_string()
+        }
+    };
+    let public = subnet("10.0.0.0/24").await;
+    let private = subnet("10.0.1.0/24").await;
+    let igw = ec2.create_internet_gateway().send().await.unwrap();
+    let igw = igw
+        .internet_gateway()
+        .unwrap()
+        .internet_gateway_id()
+        .unwrap()
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    Skeleton {
+        vpc,
+        public,
+        private,
+        igw,
+    }
 }

@@ -177,7 +177,7 @@ pub async fn collect(
         // Without the VPC nothing of it can be read: say so for each read, so no check
         // takes an empty list for an answer.
         let why = "not read: the task's VPC is unknown (its subnet could not be read)";
-        for &read in network::VPC_READS {
+        for read in network::vpc_reads() {
             if facts.gap(read).is_none() {
                 facts.gaps.push(Gap {
                     read,

@@ -109,20 +109,10 @@ pub(super) async fn read_vpc(
 }
 
 /// Every read of the VPC's configuration, rounds 2 and 3.
-pub(super) const VPC_READS: &[Read] = &[
-    Read::DescribeSubnets,
-    Read::DescribeRouteTables,
-    Read::DescribeNatGateways,
-    Read::DescribeInternetGateways,
-    Read::DescribeVpcs,
-    Read::DescribeVpcAttribute,
-    Read::DescribeSecurityGroups,
-    Read::DescribeNetworkAcls,
-    Read::DescribeVpcEndpoints,
-    Read::DescribeManagedPrefixLists,
-    Read::DescribeDhcpOptions,
-    Read::GetManagedPrefixListEntries,
-];
+pub(super) fn vpc_reads() -> impl Iterator<Item = Read> {
+    ROUND_TWO_READS.iter().chain(ROUND_THREE_READS).copied()
+}
+
 const ROUND_TWO_READS: &[Read] = &[
     Read::DescribeSubnets,
     Read::DescribeRouteTables,

@@ -26,20 +26,7 @@ mod support;
 mod world;
 
 use std::path::PathBuf;
-use world::{
-    Egress, Place, World, build, build_at, definition_arn, interface_endpoints, next_revision,
-    stop_another,
-};
-
-/// The secret revision 2 names, which does not exist.
-const MISSING_SECRET: &str =
-    "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf";
-/// What ECS says when it cannot find revision 2's secret.
-const SECRET_MISSING: &str = "ResourceInitializationError: unable to pull secrets or registry \
-    auth: execution resource retrieval failed: unable to retrieve secret from asm: service call \
-    has been retried 1 time(s): failed to fetch secret \
-    arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf from \
-    secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
+use world::{Egress, Place, World, build, build_at, deploy_missing_secret, interface_endpoints};
 
 const FIXTURE: &str = "ecs-task-stopped-signal-killed.json";
 /// The interface endpoints added to the NAT world.
@@ -106,33 +93,7 @@ async fn main() {
     );
 
     // Revision 2 names a secret that does not exist; revision 1 ran before.
-    let first = definition_arn(&world);
-    let second = next_revision(&world, |container| {
-        container.secrets = Some(vec![
-            aws_sdk_ecs::types::Secret::builder()
-                .name("DB_PASSWORD")
-                .value_from(MISSING_SECRET)
-                .build()
-                .unwrap(),
-        ]);
-    })
-    .await;
-    aws_sdk_ecs::Client::new(&world.config)
-        .update_service()
-        .cluster("demo")
-        .service("web")
-        .task_definition(&second)
-        .send()
-        .await
-        .unwrap();
-    stop_another(
-        &mut world,
-        &second,
-        Some("service:web"),
-        Some("ecs-svc/2"),
-        SECRET_MISSING,
-    )
-    .await;
+    let (first, second) = deploy_missing_secret(&mut world).await;
     let changed = serde_json::to_string_pretty(&world.event).unwrap();
     std::fs::write(dir.join("event-changed.json"), changed + "\n").unwrap();
     println!(

@@ -6,7 +6,9 @@
 use super::alerts::create_ledger_table;
 use super::faults::{FaultProxy, rand_suffix};
 use super::support::{ACCOUNT, REGION, moto};
-use super::world::{Egress, World, build, received};
+use super::world::{
+    Egress, MISSING_SECRET, SECRET_NOT_FOUND, World, build, event_fixture, received,
+};
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use ecs_task_doctor::aws::ClientCache;
 use ecs_task_doctor::doctor::{Doctor, Outcome};
@@ -262,13 +264,6 @@ async fn a_hostile_stopped_reason_reaches_chat_escaped() {
     );
 }
 
-/// What ECS says when the secret a task names does not exist.
-const SECRET_MISSING_MESSAGE: &str = "ResourceInitializationError: unable to pull secrets or \
-    registry auth: execution resource retrieval failed: unable to retrieve secret from asm: \
-    service call has been retried 1 time(s): failed to fetch secret \
-    arn:aws:secretsmanager:us-east-1:123456789012:secret:never-created-AbCdEf from secrets \
-    manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
-
 /// Registers a copy of the world's task definition under `family`, with `change` applied to
 /// its container.
 async fn register_variant(
@@ -360,9 +355,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
         c.secrets = Some(vec![
             aws_sdk_ecs::types::Secret::builder()
                 .name("DB_PASSWORD")
-                .value_from(format!(
-                    "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:never-created-AbCdEf"
-                ))
+                .value_from(MISSING_SECRET)
                 .build()
                 .unwrap(),
         ]);
@@ -381,10 +374,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
     };
     let task_prefix = world.task_arn.rsplit_once('/').unwrap().0.to_string();
     let fixture_reason = |name: &str| -> String {
-        let text = std::fs::read_to_string(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
-        let event: Value = serde_json::from_str(&text).unwrap();
-        event["detail"]["stoppedReason"]
+        event_fixture(name)["detail"]["stoppedReason"]
             .as_str()
             .unwrap()
             .to_string()
@@ -398,7 +388,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
             let (definition, subnet, reason) = match service {
                 0..20 => (&web, &dead_end, route_message.as_str()),
                 20..35 => (&no_log_group, &world.task_subnet, log_message.as_str()),
-                _ => (&no_secret, &world.task_subnet, SECRET_MISSING_MESSAGE),
+                _ => (&no_secret, &world.task_subnet, SECRET_NOT_FOUND),
             };
             let mut event = world.event.clone();
             event["id"] = Value::String(format!("burst-{service}-{round}"));

@@ -10,20 +10,14 @@
 use super::expect::assert_cause;
 use super::network::diagnose;
 use super::support::moto;
-use super::world::{Egress, World, awsvpc, build, definition_arn, next_revision, stop_another};
+use super::world::{
+    Egress, MISSING_SECRET, World, awsvpc, build, definition_arn, deploy_missing_secret,
+    stop_another,
+};
 use aws_sdk_ec2::types::Tag;
-use aws_sdk_ecs::types::{AssignPublicIp, LaunchType, Secret};
+use aws_sdk_ecs::types::{AssignPublicIp, LaunchType};
 use ecs_task_doctor::change::Cause;
 use serde_json::Value;
-
-const MISSING_SECRET: &str =
-    "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf";
-
-const SECRET_NOT_FOUND: &str = "ResourceInitializationError: unable to pull secrets or registry \
-    auth: execution resource retrieval failed: unable to retrieve secret from asm: service call \
-    has been retried 1 time(s): failed to fetch secret \
-    arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf from secrets \
-    manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
 
 #[tokio::test]
 async fn a_revision_whose_secret_does_not_exist_is_the_deployment() {
@@ -33,33 +27,7 @@ async fn a_revision_whose_secret_does_not_exist_is_the_deployment() {
         "ecs-task-stopped-secret-access-denied.json",
     )
     .await;
-    let first = definition_arn(&world);
-    let second = next_revision(&world, |container| {
-        container.secrets = Some(vec![
-            Secret::builder()
-                .name("DB_PASSWORD")
-                .value_from(MISSING_SECRET)
-                .build()
-                .unwrap(),
-        ]);
-    })
-    .await;
-    let ecs = aws_sdk_ecs::Client::new(&world.config);
-    ecs.update_service()
-        .cluster("demo")
-        .service("web")
-        .task_definition(&second)
-        .send()
-        .await
-        .unwrap();
-    stop_another(
-        &mut world,
-        &second,
-        Some("service:web"),
-        Some("ecs-svc/2"),
-        SECRET_NOT_FOUND,
-    )
-    .await;
+    let (first, _) = deploy_missing_secret(&mut world).await;
 
     let report = diagnose(&world).await;
     assert_cause(&report, "secret.exists");

@@ -7,10 +7,9 @@
 use super::expect::assert_root;
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
-use super::world::{Skeleton, World, vpc_skeleton};
+use super::world::{Skeleton, World, event_fixture, vpc_skeleton};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
-use serde_json::Value;
 
 /// Where the instance sits.
 enum Host {
@@ -172,11 +171,7 @@ async fn ec2_world(host: Host) -> (World, String, String) {
         .task_definition_arn()
         .unwrap()
         .to_string();
-    let mut event: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{}/events/{FIXTURE}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap(),
-    )
-    .unwrap();
+    let mut event = event_fixture(FIXTURE);
     let reason = event["detail"]["stoppedReason"]
         .as_str()
         .unwrap()

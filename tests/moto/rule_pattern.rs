@@ -5,6 +5,7 @@
 //! agree with the rules on every task event.
 
 use super::support::{ACCOUNT, REGION, config, moto};
+use super::world::event_fixture;
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use ecs_task_doctor::event::{Intake, intake};
 use serde_json::Value;
@@ -20,12 +21,6 @@ fn rule_pattern(event: &str) -> Value {
             .clone();
     assert!(pattern.is_object(), "no {event} pattern in template.yaml");
     pattern
-}
-
-fn fixture(name: &str) -> Value {
-    let text =
-        std::fs::read_to_string(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 const START_FAILURES: &[&str] = &[
@@ -89,7 +84,7 @@ async fn arrivals(rules: &[&str]) -> BTreeSet<String> {
             .unwrap();
     }
     for name in START_FAILURES.iter().chain(IMAGE_PULLS).chain(OTHER) {
-        let event = fixture(name);
+        let event = event_fixture(name);
         let sent = events
             .put_events()
             .entries(
@@ -179,13 +174,13 @@ fn the_cluster_rules_match_what_the_rules_for_every_cluster_match() {
 fn the_intake_diagnoses_exactly_what_the_rules_send() {
     for name in START_FAILURES.iter().chain(IMAGE_PULLS) {
         assert!(
-            matches!(intake(fixture(name)).unwrap(), Intake::Diagnose(_)),
+            matches!(intake(event_fixture(name)).unwrap(), Intake::Diagnose(_)),
             "{name} is sent but not diagnosed"
         );
     }
     for name in OTHER {
         assert!(
-            matches!(intake(fixture(name)).unwrap(), Intake::Ignore(_)),
+            matches!(intake(event_fixture(name)).unwrap(), Intake::Ignore(_)),
             "{name} is diagnosed but never sent"
         );
     }

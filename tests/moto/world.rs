@@ -307,25 +307,14 @@ async fn build_full(
         .task_definition_arn()
         .unwrap()
         .to_string();
-    let mut event: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap(),
-    )
-    .unwrap();
+    let mut event = event_fixture(fixture);
     let reason = event["detail"]["stoppedReason"]
         .as_str()
         .unwrap()
         .to_string();
     let stopped = stopped_service_task(&ecs, "web", &definition_arn, network, &reason).await;
     let task_arn = stopped.task_arn().unwrap().to_string();
-    let eni = stopped
-        .attachments()
-        .iter()
-        .flat_map(|a| a.details())
-        .find(|d| d.name() == Some("networkInterfaceId"))
-        .and_then(|d| d.value())
-        .unwrap()
-        .to_string();
+    let eni = eni_id(&stopped);
 
     // The fixture, pointed at this world's task.
     event["id"] = Value::String(format!("test-{}", task_arn.rsplit('/').next().unwrap()));
@@ -633,14 +622,7 @@ pub async fn stop_another(
         .send()
         .await
         .unwrap();
-    let eni = task
-        .attachments()
-        .iter()
-        .flat_map(|a| a.details())
-        .find(|d| d.name() == Some("networkInterfaceId"))
-        .and_then(|d| d.value())
-        .unwrap()
-        .to_string();
+    let eni = eni_id(&task);
     let event = &mut world.event;
     event["id"] = Value::String(format!("test-{}", arn.rsplit('/').next().unwrap()));
     event["resources"] = serde_json::json!([arn]);
@@ -743,4 +725,66 @@ pub async fn vpc_skeleton(ec2: &aws_sdk_ec2::Client, region: &str) -> Skeleton {
         private,
         igw,
     }
+}
+
+/// An event fixture of `events/`, as JSON.
+pub fn event_fixture(name: &str) -> Value {
+    let text =
+        std::fs::read_to_string(format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The id of the ENI ECS attached to a task.
+pub fn eni_id(task: &aws_sdk_ecs::types::Task) -> String {
+    task.attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("networkInterfaceId"))
+        .and_then(|d| d.value())
+        .unwrap()
+        .to_string()
+}
+
+/// The secret revision 2 of the change worlds names, which does not exist.
+pub const MISSING_SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf";
+/// What ECS says when it cannot find [`MISSING_SECRET`].
+pub const SECRET_NOT_FOUND: &str = "ResourceInitializationError: unable to pull secrets or \
+    registry auth: execution resource retrieval failed: unable to retrieve secret from asm: \
+    service call has been retried 1 time(s): failed to fetch secret \
+    arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-password-v2-AbCdEf from secrets \
+    manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
+
+/// Deploys revision 2 of the service, whose secret ([`MISSING_SECRET`]) does not exist, and
+/// points the world's event at a task of it that stopped for that: revision 1 ran before.
+/// Returns (revision 1, revision 2).
+pub async fn deploy_missing_secret(world: &mut World) -> (String, String) {
+    let first = definition_arn(world);
+    let second = next_revision(world, |container| {
+        container.secrets = Some(vec![
+            aws_sdk_ecs::types::Secret::builder()
+                .name("DB_PASSWORD")
+                .value_from(MISSING_SECRET)
+                .build()
+                .unwrap(),
+        ]);
+    })
+    .await;
+    aws_sdk_ecs::Client::new(&world.config)
+        .update_service()
+        .cluster("demo")
+        .service("web")
+        .task_definition(&second)
+        .send()
+        .await
+        .unwrap();
+    stop_another(
+        world,
+        &second,
+        Some("service:web"),
+        Some("ecs-svc/2"),
+        SECRET_NOT_FOUND,
+    )
+    .await;
+    (first, second)
 }

@@ -24,6 +24,10 @@ first N matches: `--deny-n` (access denied), `--lose` (forwarded and applied ups
 answered with a 500 internal error as if the response were lost: the SDK retries it) and
 `--hang` (never answered). A pattern may end in `~TEXT`: it then matches only requests whose
 body contains TEXT (e.g. `dynamodb:PutItem~event#=1`, the ledger's event claims).
+
+`--rewrite 'REGEX=>REPLACEMENT'` rewrites every response body (Python `re.sub` on bytes): the
+IPv6 tests mend a moto answer the SDK cannot decode (an IPv6-native subnet's
+availableIpAddressCount, 2**64-5, is not an Integer).
 """
 
 import argparse
@@ -212,7 +216,8 @@ def fault_response(kind, service, headers, op):
 
 
 class Proxy:
-    def __init__(self, target_host, target_port, delay, log, deny=(), throttle=(), counted=()):
+    def __init__(self, target_host, target_port, delay, log, deny=(), throttle=(), counted=(),
+                 rewrites=()):
         self.target_host = target_host
         self.target_port = target_port
         self.delay = delay
@@ -220,6 +225,8 @@ class Proxy:
         self.connections = set()
         # Fault injection: glob patterns over "service:operation" (X-Amz-Target, Action or path).
         self.deny = list(deny)
+        self.rewrites = [(re.compile(pattern.encode()), replacement.encode())
+                         for pattern, replacement in rewrites]
         # Counted faults: [kind, glob, body text or None, matches left].
         self.counted = [[kind, *split_body(pattern), int(count)] for kind, pattern, count in counted]
         self.counted += [["throttle", *split_body(pattern), int(count)] for pattern, count in throttle]
@@ -353,6 +360,8 @@ class Proxy:
                                   f"latency_proxy: bad upstream response: {error}\n".encode(), False)
                         break
                 status, reason, resp_headers, resp_body, keep_upstream = result
+                for pattern, replacement in self.rewrites:
+                    resp_body = pattern.sub(replacement, resp_body)
                 if fault == "lose":
                     # Applied upstream; the client sees an error instead of the answer.
                     status, reason, resp_headers, resp_body = fault_response(fault, service, headers, op)
@@ -445,6 +454,8 @@ async def main():
                             ("hang", "no answer at all")):
         parser.add_argument(f"--{kind}", action="append", default=[],
                             help=f"PATTERN[~BODY]=N: answer the first N matching calls with {help_text}")
+    parser.add_argument("--rewrite", action="append", default=[],
+                        help="REGEX=>REPLACEMENT: rewrite every response body (re.sub on bytes)")
     args = parser.parse_args()
 
     host, port = loopback_target(args.target)
@@ -452,8 +463,9 @@ async def main():
     throttle = [rule.rsplit("=", 1) for rule in args.throttle]
     counted = [("deny" if kind == "deny_n" else kind, *rule.rsplit("=", 1))
                for kind in ("deny_n", "lose", "hang") for rule in getattr(args, kind)]
+    rewrites = [rule.split("=>", 1) for rule in args.rewrite]
     proxy = Proxy(host, port, args.delay_ms / 1000.0, log, deny=args.deny, throttle=throttle,
-                  counted=counted)
+                  counted=counted, rewrites=rewrites)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=LIMIT)
     listen_port = server.sockets[0].getsockname()[1]
     if args.ready_file:

@@ -407,6 +407,16 @@ mod tests {
         let rule = &member["Resources"]["ForwardTaskStops"]["Properties"];
         assert_eq!(&rule["EventPattern"], pattern);
         assert_eq!(rule["EventBusName"], "default");
+        // The image-pull pattern, the same way.
+        let pulls = &events["TaskStoppedWithImagePullError"]["Properties"]["Pattern"];
+        assert!(pulls["detail"]["$or"].is_array());
+        assert_eq!(
+            &events["TaskStoppedWithImagePullInOrganization"]["Properties"]["Pattern"],
+            pulls
+        );
+        let rule = &member["Resources"]["ForwardImagePullFailures"];
+        assert_eq!(rule["Condition"], "ForwardImagePulls");
+        assert_eq!(&rule["Properties"]["EventPattern"], pulls);
     }
 
     #[test]

@@ -183,7 +183,7 @@ impl<'a> Alerter<'a> {
             ..
         } = *sequence;
         // The task and the classifier's answer give the signature.
-        let failure = reason::classify(&stop.task.stopped_reason);
+        let failure = reason::classify(stop.task.failure_text());
         let signature = signature(stop.task, &failure);
         let workload = stop.task.workload();
         match ledger.recent(&signature, sequence.now()).await {

@@ -32,7 +32,7 @@ pub fn diagnose_facts(facts: &Facts) -> Report {
 
 /// The verdict without the change context: the root cause, which the context is about.
 fn judge(facts: &Facts) -> Report {
-    let failure = reason::classify(&facts.task.stopped_reason);
+    let failure = reason::classify(facts.task.failure_text());
     verdict::judge(facts, failure, checks::run_all(facts))
 }
 

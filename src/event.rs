@@ -45,6 +45,21 @@ pub fn is_start_failure(reason: &str) -> bool {
         || PULL_ERRORS.iter().any(|e| reason.contains(e))
 }
 
+/// The text that says how the task failed to start: the task's stoppedReason, or else the
+/// first container reason that does. On EC2 an image pull fails in the container's reason
+/// (the agent's `ApplyingError`, `CannotPullContainerError: …`), while the task's reason is
+/// ECS's generic "Essential container in task exited" (amazon-ecs-agent at 8dfceca6:
+/// agent/api/statechange.go#L192-L195; the agent sends no task reason for a pull failure).
+pub fn start_failure_text<'a>(
+    stopped_reason: &'a str,
+    container_reasons: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    if is_start_failure(stopped_reason) {
+        return Some(stopped_reason);
+    }
+    container_reasons.into_iter().find(|r| is_start_failure(r))
+}
+
 /// The `detail` of an "ECS Task State Change" event: the fields the doctor uses.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -67,6 +82,16 @@ pub struct TaskStateChange {
     /// The container instance an EC2 or ECS Managed Instances task ran on.
     pub container_instance_arn: Option<String>,
     pub capacity_provider_name: Option<String>,
+    /// Each container's name and reason: on EC2 an image pull failure is said only there.
+    #[serde(default)]
+    pub containers: Vec<ContainerState>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerState {
+    pub name: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -108,6 +133,16 @@ pub struct StoppedTask {
 impl StoppedTask {
     pub fn stopped_reason(&self) -> &str {
         self.detail.stopped_reason.as_deref().unwrap_or_default()
+    }
+
+    /// The first container reason that is a start failure, when the task's own is not.
+    pub fn container_reason(&self) -> Option<&str> {
+        let reasons = self
+            .detail
+            .containers
+            .iter()
+            .filter_map(|c| c.reason.as_deref());
+        start_failure_text(self.stopped_reason(), reasons).filter(|r| *r != self.stopped_reason())
     }
 }
 
@@ -152,7 +187,8 @@ pub fn intake(input: Value) -> Result<Intake> {
         )));
     }
     let reason = detail.stopped_reason.as_deref().unwrap_or_default();
-    if !is_start_failure(reason) {
+    let container_reasons = detail.containers.iter().filter_map(|c| c.reason.as_deref());
+    if start_failure_text(reason, container_reasons).is_none() {
         return Ok(Intake::Ignore(format!(
             "event {event_id}: task {} stopped for another reason ({})",
             detail.task_arn,
@@ -270,6 +306,33 @@ mod tests {
             .unwrap(),
             Intake::Ignore(_)
         ));
+    }
+
+    /// On EC2 the pull error is the container's reason; the task's is ECS's generic one.
+    #[test]
+    fn a_pull_error_in_a_containers_reason_is_diagnosed_from_it() {
+        let pull = "CannotPullContainerError: API error (500): Get https://x.dkr.ecr.us-east-1.\
+                    amazonaws.com/v2/: net/http: request canceled while waiting for connection";
+        let mut event = stopped("Essential container in task exited");
+        event["detail"]["containers"] = json!([
+            {"name": "sidecar", "reason": "OutOfMemoryError: Container killed"},
+            {"name": "web", "reason": pull},
+        ]);
+        let Intake::Diagnose(task) = intake(event.clone()).unwrap() else {
+            panic!("not diagnosed")
+        };
+        assert_eq!(task.stopped_reason(), "Essential container in task exited");
+        assert_eq!(task.container_reason(), Some(pull));
+        // A container's own failure is not a start failure.
+        event["detail"]["containers"] = json!([{"name": "web", "reason": "OutOfMemoryError"}]);
+        assert!(matches!(intake(event).unwrap(), Intake::Ignore(_)));
+        // When the task's reason says it, the container's is not needed.
+        let mut event = stopped("ResourceInitializationError: x");
+        event["detail"]["containers"] = json!([{"name": "web", "reason": pull}]);
+        let Intake::Diagnose(task) = intake(event).unwrap() else {
+            panic!("not diagnosed")
+        };
+        assert_eq!(task.container_reason(), None);
     }
 
     #[test]

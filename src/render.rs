@@ -265,6 +265,9 @@ pub fn text(report: &Report) -> String {
         let _ = writeln!(out, "  Stopped at:      {stopped_at}");
     }
     let _ = writeln!(out, "  Stopped reason:  {}", task.stopped_reason);
+    if let Some(reason) = &task.container_reason {
+        let _ = writeln!(out, "  Container:       {reason}");
+    }
     let failure = &report.failure;
     let _ = writeln!(
         out,

@@ -51,6 +51,7 @@ pub fn healthy_nat() -> Facts {
         task_source: TaskSource::DescribeTasks,
         task_definition: None,
         container_instance: None,
+        capacity_provider: None,
         service: Some(Service {
             name: "web".into(),
             arn: None,
@@ -245,6 +246,8 @@ pub fn endpoints_design() -> Facts {
             security_groups: vec!["sg-0endpoints".into()],
             route_table_ids: vec![],
             policy: None,
+            ip_address_type: None,
+            dns_record_ip_type: None,
             tags: Default::default(),
         });
     }
@@ -258,6 +261,8 @@ pub fn endpoints_design() -> Facts {
         security_groups: vec![],
         route_table_ids: vec![TASK_TABLE.into()],
         policy: None,
+        ip_address_type: None,
+        dns_record_ip_type: None,
         tags: Default::default(),
     });
     facts

@@ -70,6 +70,10 @@ pub struct TaskSummary {
     pub launch_type: Option<String>,
     pub platform_version: Option<String>,
     pub stopped_reason: String,
+    /// The container's reason the failure was read from, when the task's own says nothing
+    /// of the start (EC2 image pulls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_reason: Option<String>,
     pub stopped_at: Option<String>,
     pub region: String,
     pub account: String,
@@ -152,6 +156,9 @@ pub fn fit_report(
     if rendered.len() > limit {
         // Only the root cause is left and still too large (a huge stoppedReason): cut the text.
         trimmed.task.stopped_reason = crate::text::truncate(&trimmed.task.stopped_reason, 2_000);
+        if let Some(reason) = &mut trimmed.task.container_reason {
+            *reason = crate::text::truncate(reason, 2_000);
+        }
         rendered = render(&trimmed);
     }
     (rendered, dropped)
@@ -189,6 +196,7 @@ pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Rep
             launch_type: task.launch_type.clone(),
             platform_version: task.platform_version.clone(),
             stopped_reason: redact(&task.stopped_reason),
+            container_reason: task.container_reason.as_deref().map(redact),
             stopped_at: task.stopped_at.clone(),
             region: task.region.clone(),
             account: task.account.clone(),
@@ -340,6 +348,11 @@ fn consistent(failure: &Failure, finding: &Finding) -> bool {
     };
     if failure.aws_side {
         return category == IamRole && network_stage;
+    }
+    // A capacity provider that cannot launch instances stops no task at a start stage: the
+    // tasks it cannot place never start; it fails the next launch.
+    if finding.id == crate::checks::platform::MANAGED_INSTANCES.id {
+        return failure.stage == Stage::Other;
     }
     // An endpoint policy answers with a denial: the network worked.
     let denial = finding.id == crate::checks::endpoint::POLICY.id;

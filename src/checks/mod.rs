@@ -261,6 +261,7 @@ impl Finding {
 pub const ALL: &[&Check] = &[
     &platform::TASK_RECORD,
     &platform::LAUNCH_TYPE,
+    &platform::MANAGED_INSTANCES,
     &platform::READS,
     &network::PATHS,
     &network::DEFAULT_ROUTE,

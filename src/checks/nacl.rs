@@ -1,11 +1,14 @@
 //! Network ACLs, evaluated as AWS does: lowest rule number first, first match wins, the final
 //! `*` rule denies. The task subnet needs outbound TCP 443 and inbound ephemeral ports for the
 //! replies; an endpoint's subnets need inbound 443 from the task and outbound ephemeral ports.
+//! An entry covers one address family (`CidrBlock` or `Ipv6CidrBlock`), so an IPv6-only path
+//! is judged by the IPv6 entries alone; a VPC with IPv6 gets IPv6 twins of the default
+//! entries, and a custom ACL needs its own (default-network-acl.html, custom-network-acl.html).
 
 use super::{Category, Check, Context, Finding, Scope, Severity, Status};
 use crate::facts::{Facts, NetworkAcl, PathSource, Read};
 use crate::needs::paths::ServicePath;
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
 pub const TASK_SUBNET: Check = Check {
     id: "nacl.task-subnet",
@@ -49,7 +52,7 @@ pub(super) fn decide(
     acl: &NetworkAcl,
     egress: bool,
     ports: (i32, i32),
-    peer: Ipv4Net,
+    peer: IpNet,
 ) -> AclDecision {
     let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
     entries.sort_by_key(|e| e.rule_number);
@@ -67,7 +70,7 @@ pub(super) fn decide(
             };
         let cidr_all = entry.cidr.contains(&peer);
         let cidr_some = cidr_all || peer.contains(&entry.cidr);
-        // The default `*` rule has the highest number, 32767.
+        // The default `*` rules have the highest numbers: 32767 (IPv4), 32768 (IPv6).
         let rule = (entry.rule_number < 32767).then_some(entry.rule_number);
         if ports_all && cidr_all {
             return if entry.allow {
@@ -131,32 +134,55 @@ fn skipped(check: &Check, facts: &Facts) -> Option<Finding> {
     if let PathSource::Unknown(why) = facts.path_source() {
         return Some(check.skipped(format!("Skipped: {why}.")));
     }
-    if facts.path_is_ipv6_only() {
-        return Some(check.skipped(
-            "Skipped: the subnet is IPv6-only and the doctor evaluates IPv4 ACL entries only.",
-        ));
-    }
     facts
         .gap(Read::DescribeNetworkAcls)
         .map(|gap| check.skipped_for(gap))
 }
 
 /// The CIDRs a path's traffic goes to: the internet, the endpoint's subnets, the S3 prefix
-/// list. Subnets that are the task's own are left out: traffic inside a subnet crosses no ACL.
-fn destination_cidrs(facts: &Facts, path: &ServicePath<'_>, task_subnet: &str) -> Vec<Ipv4Net> {
-    let any: Ipv4Net = "0.0.0.0/0".parse().expect("valid");
+/// list; IPv6 ones from an IPv6-only subnet. Subnets that are the task's own are left out:
+/// traffic inside a subnet crosses no ACL.
+fn destination_cidrs(facts: &Facts, path: &ServicePath<'_>, task_subnet: &str) -> Vec<IpNet> {
+    let ipv6 = facts.path_is_ipv6_only();
+    let any: IpNet = if ipv6 { "::/0" } else { "0.0.0.0/0" }
+        .parse()
+        .expect("valid");
     match path {
         ServicePath::Internet { .. } => vec![any],
         ServicePath::InterfaceEndpoint(endpoint) => endpoint
             .subnet_ids
             .iter()
             .filter(|s| *s != task_subnet)
-            .filter_map(|s| facts.network.subnet(s)?.cidr)
+            .filter_map(|s| facts.network.subnet(s))
+            .flat_map(|s| subnet_cidrs(s, ipv6))
             .collect(),
         ServicePath::GatewayEndpoint(_) => match &facts.network.s3_prefix_list {
-            Some(list) if !list.cidrs.is_empty() => list.cidrs.clone(),
+            Some(list) if !list.cidrs.is_empty() && !ipv6 => {
+                list.cidrs.iter().copied().map(IpNet::V4).collect()
+            }
             _ => vec![any],
         },
+    }
+}
+
+/// A subnet's CIDRs of one family.
+fn subnet_cidrs(subnet: &crate::facts::Subnet, ipv6: bool) -> Vec<IpNet> {
+    if ipv6 {
+        subnet
+            .ipv6_cidrs
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect()
+    } else {
+        subnet.cidr.map(IpNet::V4).into_iter().collect()
+    }
+}
+
+/// The CLI flag that names a CIDR of its family.
+fn cidr_flag(cidr: IpNet) -> String {
+    match cidr {
+        IpNet::V4(_) => format!("--cidr-block {cidr}"),
+        IpNet::V6(_) => format!("--ipv6-cidr-block {cidr}"),
     }
 }
 
@@ -192,18 +218,20 @@ fn task_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                 let fix = if blocked(out) {
                     format!(
                         "aws ec2 create-network-acl-entry --network-acl-id {} --egress \
-                         --rule-number {} --protocol tcp --port-range From=443,To=443 \
-                         --cidr-block {peer} --rule-action allow",
+                         --rule-number {} --protocol tcp --port-range From=443,To=443 {} \
+                         --rule-action allow",
                         acl.id,
-                        rule_number(acl, true, out)
+                        rule_number(acl, true, out),
+                        cidr_flag(peer)
                     )
                 } else {
                     format!(
                         "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
-                         --rule-number {} --protocol tcp --port-range From=1024,To=65535 \
-                         --cidr-block {peer} --rule-action allow",
+                         --rule-number {} --protocol tcp --port-range From=1024,To=65535 {} \
+                         --rule-action allow",
                         acl.id,
-                        rule_number(acl, false, back)
+                        rule_number(acl, false, back),
+                        cidr_flag(peer)
                     )
                 };
                 findings.push(
@@ -242,7 +270,12 @@ fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
     let Some(task_subnet) = facts.path_subnet_id() else {
         return vec![];
     };
-    let Some(task_cidr) = facts.network.subnet(task_subnet).and_then(|s| s.cidr) else {
+    let ipv6 = facts.path_is_ipv6_only();
+    let Some(task_cidr) = facts
+        .network
+        .subnet(task_subnet)
+        .and_then(|s| subnet_cidrs(s, ipv6).into_iter().next())
+    else {
         return vec![];
     };
     let mut findings = Vec::new();
@@ -291,11 +324,12 @@ fn endpoint_subnet(check: &Check, cx: &Context) -> Vec<Finding> {
                         )
                         .with_fix(format!(
                             "aws ec2 create-network-acl-entry --network-acl-id {} --ingress \
-                             --rule-number {} --protocol tcp --port-range From=443,To=443 \
-                             --cidr-block {task_cidr} --rule-action allow  (and --egress \
-                             1024-65535 to {task_cidr}, rule {})",
+                             --rule-number {} --protocol tcp --port-range From=443,To=443 {} \
+                             --rule-action allow  (and --egress 1024-65535 to {task_cidr}, \
+                             rule {})",
                             acl.id,
                             rule_number(acl, false, inbound),
+                            cidr_flag(task_cidr),
                             rule_number(acl, true, replies)
                         )),
                 );
@@ -348,7 +382,7 @@ mod tests {
 
     #[test]
     fn lowest_rule_number_wins_and_the_star_rule_denies() {
-        let internet: Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let internet: IpNet = "0.0.0.0/0".parse().unwrap();
         let acl = acl(vec![
             entry(200, true, "6", true, "0.0.0.0/0", Some((443, 443))),
             entry(100, true, "6", false, "0.0.0.0/0", Some((443, 443))),
@@ -366,7 +400,7 @@ mod tests {
 
     #[test]
     fn partial_ports_and_addresses() {
-        let internet: Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let internet: IpNet = "0.0.0.0/0".parse().unwrap();
         let acl = acl(vec![
             entry(90, false, "6", false, "10.9.0.0/16", None),
             entry(100, false, "6", true, "0.0.0.0/0", Some((32768, 65535))),

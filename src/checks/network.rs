@@ -378,6 +378,64 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
             &[id],
         ));
     }
+    // An interface endpoint serves an IPv6-only subnet only with IPv6 addresses (IpAddressType
+    // ipv6 or dualstack) and AAAA records for its private DNS name (DnsRecordIpType ipv6 or
+    // dualstack; service-defined gives A records only there) (privatelink-access-aws-
+    // services.html, API_DnsOptionsSpecification.html). An answer without the fields (older
+    // endpoints, the emulator) is not judged.
+    for (need, path) in &cx.plan {
+        let ServicePath::InterfaceEndpoint(endpoint) = path else {
+            continue;
+        };
+        let address = endpoint.ip_address_type.as_deref();
+        let records = endpoint.dns_record_ip_type.as_deref();
+        let problem = if address == Some("ipv4") {
+            format!(
+                "has IPv4 addresses only (IpAddressType {})",
+                address.unwrap_or_default()
+            )
+        } else if matches!(records, Some("ipv4" | "service-defined")) {
+            format!(
+                "publishes only A records for its private DNS name (DnsRecordIpType {})",
+                records.unwrap_or_default()
+            )
+        } else {
+            continue;
+        };
+        let ecr = matches!(
+            need.destination,
+            Destination::Aws {
+                service: crate::needs::AwsService::EcrApi | crate::needs::AwsService::EcrDkr,
+                ..
+            }
+        );
+        let ecr_note = if ecr {
+            " ECR does not serve PrivateLink over dual-stack (AmazonECR vpc-endpoints.html): for \
+             ECR, turn on DNS64 and route 64:ff9b::/96 to a NAT gateway instead."
+        } else {
+            ""
+        };
+        findings.push(
+            check
+                .fail(
+                    format!(
+                        "Interface endpoint {} for {} {problem}: {} in IPv6-only subnet {id} \
+                         cannot reach it ({}).",
+                        endpoint.id,
+                        need.destination,
+                        facts.path_interface(),
+                        need.reasons.join(", ")
+                    ),
+                    &[endpoint.id.as_str(), id],
+                )
+                .with_fix(format!(
+                    "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --ip-address-type \
+                     dualstack --dns-options DnsRecordIpType=dualstack  (its subnets need IPv6 \
+                     CIDRs).{ecr_note}",
+                    endpoint.id
+                )),
+        );
+    }
     // The security groups must let HTTPS out to IPv6 addresses.
     if let Some(groups) = facts.path_security_groups()
         && facts.gap(Read::DescribeSecurityGroups).is_none()
@@ -1208,7 +1266,80 @@ mod tests {
         facts.network.security_groups[0].egress[0].ipv6_cidrs = vec!["::/0".into()];
         facts.task_definition.as_mut().unwrap().containers[0].image =
             "123456789012.dkr-ecr.us-east-1.on.aws/web:1.8.2".into();
+        // A VPC with IPv6 gets IPv6 twins of the default ACL's entries.
+        for acl in &mut facts.network.network_acls {
+            let twins: Vec<_> = acl
+                .entries
+                .iter()
+                .map(|e| crate::facts::NetworkAclEntry {
+                    rule_number: e.rule_number + 1,
+                    cidr: "::/0".parse().unwrap(),
+                    ..e.clone()
+                })
+                .collect();
+            acl.entries.extend(twins);
+        }
         facts
+    }
+
+    #[test]
+    fn an_ipv6_only_subnet_is_judged_by_the_acls_ipv6_entries() {
+        use crate::checks::nacl::TASK_SUBNET;
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        assert_eq!(only(&TASK_SUBNET, &facts).status, Status::Pass);
+        // Without IPv6 entries, the IPv4 allow-all does not let IPv6 out.
+        for acl in &mut facts.network.network_acls {
+            acl.entries
+                .retain(|e| matches!(e.cidr, ipnet::IpNet::V4(_)));
+        }
+        let finding = run(&TASK_SUBNET, &facts)
+            .into_iter()
+            .find(|f| f.status == Status::Fail)
+            .expect("the IPv6 traffic is denied");
+        assert!(
+            finding.detail.contains("outbound TCP 443 to ::/0"),
+            "{}",
+            finding.detail
+        );
+        assert!(
+            finding.remediation.contains("--ipv6-cidr-block ::/0"),
+            "{}",
+            finding.remediation
+        );
+    }
+
+    #[test]
+    fn an_ipv4_only_interface_endpoint_does_not_serve_an_ipv6_only_subnet() {
+        let mut facts = ipv6_only();
+        with_nat64(&mut facts);
+        facts.network.vpc_endpoints.push(crate::facts::VpcEndpoint {
+            id: "vpce-0secrets".into(),
+            service_name: "com.amazonaws.us-east-1.secretsmanager".into(),
+            kind: "Interface".into(),
+            state: Some("available".into()),
+            private_dns_enabled: true,
+            ip_address_type: Some("ipv4".into()),
+            dns_record_ip_type: Some("ipv4".into()),
+            ..crate::facts::VpcEndpoint::default()
+        });
+        let finding = only(&IPV6, &facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.detail.contains("vpce-0secrets")
+                && finding.detail.contains("IPv4 addresses only"),
+            "{}",
+            finding.detail
+        );
+        assert!(finding.remediation.contains("--ip-address-type dualstack"));
+        // Dual-stack addresses but A records only for the private name: still unreachable.
+        let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
+        endpoint.ip_address_type = Some("dualstack".into());
+        endpoint.dns_record_ip_type = Some("service-defined".into());
+        assert!(only(&IPV6, &facts).detail.contains("only A records"));
+        let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
+        endpoint.dns_record_ip_type = Some("dualstack".into());
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
     }
 
     fn with_nat64(facts: &mut Facts) {

@@ -70,10 +70,7 @@ fn launch_type(check: &Check, cx: &Context) -> Vec<Finding> {
     )]
 }
 
-/// What an ECS Managed Instances task adds: the capacity provider, and the instance role's
-/// naming rule (managed-instances-instance-profile.html: with the managed infrastructure
-/// policy AmazonECSInfrastructureRolePolicyForManagedInstances, iam:PassRole is scoped to
-/// roles named ecsInstanceRole*).
+/// What an ECS Managed Instances task adds: its capacity provider and instance profile.
 fn managed_instances(facts: &Facts, instance: &crate::facts::Ec2Instance) -> String {
     let provider = facts
         .container_instance
@@ -85,11 +82,179 @@ fn managed_instances(facts: &Facts, instance: &crate::facts::Ec2Instance) -> Str
     format!(
         " Capacity provider {provider}; instance profile {profile}. ECS Managed Instances have \
          no per-task public IP: the instance's primary ENI has one only if its subnet \
-         auto-assigns it, so private subnets need a NAT gateway or VPC endpoints. With the \
-         managed policy AmazonECSInfrastructureRolePolicyForManagedInstances on the \
-         infrastructure role, the instance role's name must start with ecsInstanceRole \
-         (iam:PassRole is scoped to arn:aws:iam::*:role/ecsInstanceRole*)."
+         auto-assigns it, so private subnets need a NAT gateway or VPC endpoints."
     )
+}
+
+pub const MANAGED_INSTANCES: Check = Check {
+    id: "platform.managed-instances",
+    title: "The ECS Managed Instances capacity provider can launch instances with its instance profile",
+    problem: "the Managed Instances capacity provider cannot launch instances",
+    category: Category::Platform,
+    severity: Severity::High,
+    scope: Scope::Task,
+    remediation: "Give the capacity provider's launch template an instance profile whose role \
+                  name starts with ecsInstanceRole (the managed infrastructure policy lets ECS \
+                  pass only those), or grant the infrastructure role iam:PassRole on the \
+                  instance role in a policy of your own.",
+    docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instances-instance-profile.html",
+    run: managed_instances_provider,
+};
+
+/// The AWS managed policy whose iam:PassRole (statement PassInstanceRoleForManagedInstances)
+/// is scoped to `arn:aws:iam::*:role/ecsInstanceRole*` (managed-instances-instance-profile.html;
+/// the policy's document as moto 5.2.5 copies it, version v12).
+const MANAGED_INFRASTRUCTURE_POLICY: &str = "AmazonECSInfrastructureRolePolicyForManagedInstances";
+
+/// Whether a policy ARN is the AWS managed policy `name` (account `aws`, any partition).
+fn is_aws_managed(arn: &str, name: &str) -> bool {
+    crate::arn::ArnParts::parse(arn)
+        .is_some_and(|parts| parts.account == "aws" && arn.rsplit('/').next() == Some(name))
+}
+const INSTANCE_ROLE_PREFIX: &str = "ecsInstanceRole";
+
+/// The capacity provider of an ECS Managed Instances task: it exists, its instance profile
+/// exists and holds a role, and that role's name fits the infrastructure role's PassRole
+/// grant. Instances launched before a change keep running, so this fails the next launch,
+/// not necessarily this task's.
+fn managed_instances_provider(check: &Check, cx: &Context) -> Vec<Finding> {
+    use crate::facts::{AttachedPolicies, InstanceProfileLookup};
+    let facts = cx.facts;
+    if !facts.task.is_managed_instances() {
+        return vec![];
+    }
+    if let Some(gap) = facts.gap(Read::DescribeCapacityProviders) {
+        return vec![check.skipped_for(gap)];
+    }
+    let Some(provider) = &facts.capacity_provider else {
+        return vec![check.skipped(
+            "Skipped: the task names no capacity provider, so its launch template is unknown.",
+        )];
+    };
+    let name = provider.name.as_str();
+    if !provider.found {
+        return vec![check.warn(
+            format!(
+                "Capacity provider {name} that the task ran on no longer exists: the service \
+                 cannot place new tasks on it."
+            ),
+            &[name],
+        )
+        .with_fix(format!(
+            "Point the service's capacity provider strategy at an existing Managed Instances \
+             capacity provider, or create {name} again (aws ecs create-capacity-provider)."
+        ))];
+    }
+    let Some(profile) = provider.instance_profile_name() else {
+        return vec![check.skipped(format!(
+            "Skipped: capacity provider {name} names no instance profile in its launch template."
+        ))];
+    };
+    let role = match &provider.instance_profile {
+        Some(InstanceProfileLookup::Found { roles }) => match roles.first() {
+            Some(role) => role.as_str(),
+            None => {
+                return vec![check.fail(
+                    format!(
+                        "Instance profile {profile} of capacity provider {name} holds no role: \
+                         instances it launches have no credentials to register with the cluster."
+                    ),
+                    &[name, profile],
+                )
+                .with_fix(format!(
+                    "aws iam add-role-to-instance-profile --instance-profile-name {profile} \
+                     --role-name ecsInstanceRole"
+                ))];
+            }
+        },
+        Some(InstanceProfileLookup::NotFound) => {
+            return vec![check.fail(
+                format!(
+                    "Instance profile {profile} that capacity provider {name} launches instances \
+                     with does not exist: ECS cannot start new instances for the task."
+                ),
+                &[name, profile],
+            )
+            .with_fix(format!(
+                "aws iam create-instance-profile --instance-profile-name {profile}, then aws iam \
+                 add-role-to-instance-profile --instance-profile-name {profile} --role-name \
+                 ecsInstanceRole; or update capacity provider {name} to an existing profile."
+            ))];
+        }
+        Some(InstanceProfileLookup::Failed { reason }) => {
+            return vec![check.skipped(format!(
+                "Skipped: the doctor could not call iam:GetInstanceProfile on {profile} \
+                 ({reason})."
+            ))];
+        }
+        None => return vec![],
+    };
+    if role.starts_with(INSTANCE_ROLE_PREFIX) {
+        return vec![check.pass(
+            format!(
+                "Capacity provider {name} launches instances with instance profile {profile}, \
+                 whose role {role} fits the managed infrastructure policy's iam:PassRole grant \
+                 (ecsInstanceRole*)."
+            ),
+            &[name, profile, role],
+        )];
+    }
+    let infrastructure = provider.infrastructure_role_name().unwrap_or("(unknown)");
+    match &provider.infrastructure_role_policies {
+        Some(AttachedPolicies::Listed { arns })
+            if arns
+                .iter()
+                .any(|a| is_aws_managed(a, MANAGED_INFRASTRUCTURE_POLICY)) =>
+        {
+            vec![check.fail(
+                format!(
+                    "Capacity provider {name}'s instance role {role} (instance profile \
+                     {profile}) does not start with ecsInstanceRole, but infrastructure role \
+                     {infrastructure} uses the managed policy {MANAGED_INFRASTRUCTURE_POLICY}, \
+                     which may pass only roles named ecsInstanceRole*: ECS is denied \
+                     iam:PassRole when it launches an instance."
+                ),
+                &[name, profile, role, infrastructure],
+            )
+            .with_fix(format!(
+                "Create a role named ecsInstanceRole-{name} with {role}'s policies and trust, \
+                 put it in instance profile {profile} in place of {role} (CloudFormation: set \
+                 RoleName, since generated names do not start with ecsInstanceRole), or grant \
+                 {infrastructure} iam:PassRole on arn:aws:iam::{}:role/{role}.",
+                facts.task.account
+            ))]
+        }
+        Some(AttachedPolicies::Listed { .. }) => vec![check.info(
+            format!(
+                "Capacity provider {name}'s instance role {role} does not start with \
+                 ecsInstanceRole; infrastructure role {infrastructure} does not use the managed \
+                 policy, so its own policy must grant iam:PassRole on {role}."
+            ),
+            &[name, role, infrastructure],
+        )],
+        Some(AttachedPolicies::RoleNotFound) => vec![check.fail(
+            format!(
+                "Infrastructure role {infrastructure} of capacity provider {name} does not \
+                 exist: ECS cannot launch or manage its instances."
+            ),
+            &[name, infrastructure],
+        )
+        .with_fix(format!(
+            "Create role {infrastructure} trusted by ecs.amazonaws.com with the managed policy \
+             {MANAGED_INFRASTRUCTURE_POLICY}, or update capacity provider {name} to an \
+             existing infrastructure role."
+        ))],
+        Some(AttachedPolicies::Failed { reason }) => vec![check.warn(
+            format!(
+                "Capacity provider {name}'s instance role {role} does not start with \
+                 ecsInstanceRole; whether infrastructure role {infrastructure} may pass it is \
+                 unknown (iam:ListAttachedRolePolicies: {reason}). With the managed policy \
+                 {MANAGED_INFRASTRUCTURE_POLICY} it may not."
+            ),
+            &[name, role, infrastructure],
+        )],
+        None => vec![],
+    }
 }
 
 /// `1.3.0` and older; `LATEST` and unparsable versions count as current.
@@ -219,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn a_managed_instances_task_names_its_interface_provider_and_naming_rule() {
+    fn a_managed_instances_task_names_its_interface_and_provider() {
         let facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
         let findings = (LAUNCH_TYPE.run)(&LAUNCH_TYPE, &Context::new(&facts));
         assert_eq!(findings[0].status, Status::Info);
@@ -228,10 +393,155 @@ mod tests {
             "container instance i-0host (primary ENI eni-0host)",
             "subnet subnet-0public",
             "Capacity provider mi-web",
-            "must start with ecsInstanceRole",
+            "no per-task public IP",
         ] {
             assert!(detail.contains(part), "{part}: {detail}");
         }
+    }
+
+    /// A Managed Instances task whose provider's launch template holds `role`, its
+    /// infrastructure role with the managed policy or a policy of its own.
+    fn on_provider(role: &str, managed_policy: bool) -> crate::facts::Facts {
+        use crate::facts::{AttachedPolicies, InstanceProfileLookup, ManagedInstancesProvider};
+        let mut facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
+        let policy = if managed_policy {
+            "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForManagedInstances"
+        } else {
+            "arn:aws:iam::123456789012:policy/mi-infrastructure"
+        };
+        facts.capacity_provider = Some(ManagedInstancesProvider {
+            name: "mi-web".into(),
+            found: true,
+            infrastructure_role_arn: Some(
+                "arn:aws:iam::123456789012:role/ecsInfrastructureRole".into(),
+            ),
+            instance_profile_arn: Some(
+                "arn:aws:iam::123456789012:instance-profile/web-instances".into(),
+            ),
+            subnets: vec![PUBLIC_SUBNET.into()],
+            security_groups: vec!["sg-0task".into()],
+            instance_profile: Some(InstanceProfileLookup::Found {
+                roles: vec![role.into()],
+            }),
+            infrastructure_role_policies: Some(AttachedPolicies::Listed {
+                arns: vec![policy.into()],
+            }),
+        });
+        facts
+    }
+
+    fn provider_finding(facts: &crate::facts::Facts) -> Finding {
+        let mut found = (MANAGED_INSTANCES.run)(&MANAGED_INSTANCES, &Context::new(facts));
+        assert_eq!(found.len(), 1, "{found:?}");
+        found.remove(0)
+    }
+
+    #[test]
+    fn an_instance_role_outside_the_managed_policys_pass_role_grant_fails() {
+        let finding = provider_finding(&on_provider("MyStack-InstanceRole-ABC123", true));
+        assert_eq!(finding.status, Status::Fail);
+        for part in [
+            "MyStack-InstanceRole-ABC123",
+            "instance profile web-instances",
+            "ecsInfrastructureRole",
+            "AmazonECSInfrastructureRolePolicyForManagedInstances",
+        ] {
+            assert!(finding.detail.contains(part), "{part}: {}", finding.detail);
+        }
+        assert!(
+            finding.remediation.contains("ecsInstanceRole-mi-web")
+                && finding
+                    .remediation
+                    .contains("arn:aws:iam::123456789012:role/MyStack-InstanceRole-ABC123"),
+            "{}",
+            finding.remediation
+        );
+    }
+
+    #[test]
+    fn an_ecs_instance_role_name_passes_and_a_custom_policy_is_only_named() {
+        let finding = provider_finding(&on_provider("ecsInstanceRole-web", true));
+        assert_eq!(finding.status, Status::Pass, "{}", finding.detail);
+        let finding = provider_finding(&on_provider("web-instances", false));
+        assert_eq!(finding.status, Status::Info, "{}", finding.detail);
+        assert!(
+            finding
+                .detail
+                .contains("must grant iam:PassRole on web-instances")
+        );
+        // A customer policy of the same name is not AWS's.
+        let mut facts = on_provider("web-instances", false);
+        facts
+            .capacity_provider
+            .as_mut()
+            .unwrap()
+            .infrastructure_role_policies = Some(crate::facts::AttachedPolicies::Listed {
+            arns: vec![format!(
+                "arn:aws:iam::123456789012:policy/{MANAGED_INFRASTRUCTURE_POLICY}"
+            )],
+        });
+        assert_eq!(provider_finding(&facts).status, Status::Info);
+    }
+
+    #[test]
+    fn a_missing_or_empty_instance_profile_fails_and_a_missing_provider_warns() {
+        use crate::facts::InstanceProfileLookup;
+        let mut facts = on_provider("ecsInstanceRole", true);
+        let provider = facts.capacity_provider.as_mut().unwrap();
+        provider.instance_profile = Some(InstanceProfileLookup::NotFound);
+        let finding = provider_finding(&facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.detail.contains("web-instances") && finding.detail.contains("does not exist")
+        );
+        assert!(
+            finding.remediation.starts_with(
+                "aws iam create-instance-profile --instance-profile-name web-instances"
+            )
+        );
+
+        let provider = facts.capacity_provider.as_mut().unwrap();
+        provider.instance_profile = Some(InstanceProfileLookup::Found { roles: vec![] });
+        let finding = provider_finding(&facts);
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.detail.contains("holds no role"),
+            "{}",
+            finding.detail
+        );
+
+        facts.capacity_provider.as_mut().unwrap().found = false;
+        assert_eq!(provider_finding(&facts).status, Status::Warn);
+    }
+
+    #[test]
+    fn a_fargate_task_has_no_provider_finding_and_a_denied_read_is_skipped() {
+        let facts = healthy_nat();
+        assert!((MANAGED_INSTANCES.run)(&MANAGED_INSTANCES, &Context::new(&facts)).is_empty());
+        let mut facts = on_provider("ecsInstanceRole", true);
+        facts.gaps.push(Gap {
+            read: Read::DescribeCapacityProviders,
+            transient: false,
+            reason: "the doctor's role may not call ecs:DescribeCapacityProviders".into(),
+        });
+        assert_eq!(provider_finding(&facts).status, Status::Skipped);
+    }
+
+    /// The provider cannot launch instances, but this task stopped fetching its secret: the
+    /// provider is also broken, not this stop's cause.
+    #[test]
+    fn a_broken_provider_behind_a_secrets_failure_is_also_broken() {
+        let facts = on_provider("MyStack-InstanceRole-ABC123", true);
+        let report = crate::doctor::diagnose_facts(&facts);
+        assert_ne!(report.root_cause.as_deref(), Some(MANAGED_INSTANCES.id));
+        assert!(
+            report
+                .also_broken
+                .iter()
+                .any(|id| id == MANAGED_INSTANCES.id),
+            "{:?}",
+            report.also_broken
+        );
     }
 
     #[test]

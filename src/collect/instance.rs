@@ -2,54 +2,229 @@
 //! network the agent really uses (see `facts::instance`). DescribeContainerInstances runs in
 //! round 1 beside the other reads the event names; DescribeInstances follows it, the one
 //! sequential step it adds. The instance names its VPC, so round 2 needs no subnet read first.
+//!
+//! For an ECS Managed Instances task, DescribeCapacityProviders runs beside
+//! DescribeContainerInstances, and GetInstanceProfile and the infrastructure role's
+//! ListAttachedRolePolicies beside DescribeInstances, so the provider adds no step.
 
-use super::gap;
+use super::{gap, lookup_error};
 use crate::aws::Clients;
-use crate::facts::{ContainerInstance, Ec2Instance, Gap, Read};
+use crate::facts::{
+    AttachedPolicies, ContainerInstance, Ec2Instance, Gap, InstanceProfileLookup, Lookup,
+    ManagedInstancesProvider, Read, Task,
+};
 
 /// The reads this step makes, for the time budget's gaps.
-pub(super) const READS: &[Read] = &[Read::DescribeContainerInstances, Read::DescribeInstances];
+pub(super) const READS: &[Read] = &[
+    Read::DescribeContainerInstances,
+    Read::DescribeInstances,
+    Read::DescribeCapacityProviders,
+    Read::GetInstanceProfile,
+];
 
-/// The container instance `arn` of `cluster` and its EC2 instance. A failed DescribeInstances
-/// keeps the container instance and returns its gap beside it.
-pub(super) async fn container_instance(
-    clients: &Clients,
-    cluster: &str,
-    arn: Option<&str>,
-) -> (Result<Option<ContainerInstance>, Gap>, Option<Gap>) {
-    let Some(arn) = arn else {
-        return (Ok(None), None);
+/// What this step read: the container instance (a failed DescribeContainerInstances is its
+/// gap), the Managed Instances capacity provider, and the gaps of the reads that followed.
+pub(super) struct InstanceReads {
+    pub container_instance: Result<Option<ContainerInstance>, Gap>,
+    pub capacity_provider: Option<ManagedInstancesProvider>,
+    pub gaps: Vec<Gap>,
+}
+
+/// The container instance of `task` and its EC2 instance, and for a Managed Instances task
+/// its capacity provider: two chains of two steps, side by side. A failed later read keeps
+/// what was read before it.
+pub(super) async fn container_instance(clients: &Clients, task: &Task) -> InstanceReads {
+    let provider_name = task
+        .capacity_provider_name
+        .as_deref()
+        .filter(|_| task.is_managed_instances());
+    let host = async {
+        let found = describe_container_instance(clients, task).await?;
+        let Some(mut found) = found else {
+            return Ok((None, None));
+        };
+        let Some(id) = found.ec2_instance_id.clone() else {
+            return Ok((Some(found), None));
+        };
+        match ec2_instance(clients, &id).await {
+            Ok(instance) => {
+                found.instance = instance;
+                Ok((Some(found), None))
+            }
+            Err(gap) => Ok((Some(found), Some(gap))),
+        }
     };
-    let described = clients
+    let provider = async {
+        match provider_name {
+            Some(name) => {
+                managed_instances_provider(&clients.ecs, &clients.iam, task.cluster_name(), name)
+                    .await
+            }
+            None => Ok(None),
+        }
+    };
+    let (host, provider): (Result<_, Gap>, _) = tokio::join!(host, provider);
+    let mut gaps = Vec::new();
+    let capacity_provider = provider.map_err(|g| gaps.push(g)).ok().flatten();
+    let container_instance = host.map(|(found, instance_gap)| {
+        gaps.extend(instance_gap);
+        found
+    });
+    InstanceReads {
+        container_instance,
+        capacity_provider,
+        gaps,
+    }
+}
+
+/// The ECS Managed Instances capacity provider `name` of `cluster`: DescribeCapacityProviders,
+/// then GetInstanceProfile on its launch template's instance profile and ListAttachedRolePolicies
+/// on its infrastructure role, side by side.
+pub async fn managed_instances_provider(
+    ecs: &aws_sdk_ecs::Client,
+    iam: &aws_sdk_iam::Client,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<ManagedInstancesProvider>, Gap> {
+    let Some(mut provider) = describe_provider(ecs, cluster, name).await? else {
+        return Ok(None);
+    };
+    if provider.found {
+        let (profile, policies) = provider_details(iam, &provider).await;
+        provider.instance_profile = profile;
+        provider.infrastructure_role_policies = policies;
+    }
+    Ok(Some(provider))
+}
+
+/// DescribeContainerInstances on the task's container instance, if it names one.
+async fn describe_container_instance(
+    clients: &Clients,
+    task: &Task,
+) -> Result<Option<ContainerInstance>, Gap> {
+    let Some(arn) = task.container_instance_arn.as_deref() else {
+        return Ok(None);
+    };
+    let out = clients
         .ecs
         .describe_container_instances()
-        .cluster(cluster)
+        .cluster(&task.cluster_arn)
         .container_instances(arn)
         .send()
-        .await;
-    let out = match described {
-        Ok(out) => out,
-        Err(e) => return (Err(gap(Read::DescribeContainerInstances, &e)), None),
+        .await
+        .map_err(|e| gap(Read::DescribeContainerInstances, &e))?;
+    Ok(out
+        .container_instances()
+        .first()
+        .map(|found| ContainerInstance {
+            arn: found.container_instance_arn().unwrap_or(arn).to_string(),
+            ec2_instance_id: found.ec2_instance_id().map(str::to_string),
+            capacity_provider_name: found.capacity_provider_name().map(str::to_string),
+            instance: None,
+        }))
+}
+
+/// DescribeCapacityProviders on a Managed Instances task's provider.
+/// Managed Instances providers belong to a cluster: DescribeCapacityProviders finds them when
+/// given it (API_DescribeCapacityProviders.html, `cluster`).
+async fn describe_provider(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<ManagedInstancesProvider>, Gap> {
+    let out = ecs
+        .describe_capacity_providers()
+        .cluster(cluster)
+        .capacity_providers(name)
+        .send()
+        .await
+        .map_err(|e| gap(Read::DescribeCapacityProviders, &e))?;
+    let Some(found) = out.capacity_providers().first() else {
+        return Ok(Some(ManagedInstancesProvider {
+            name: name.to_string(),
+            found: false,
+            ..Default::default()
+        }));
     };
-    let Some(found) = out.container_instances().first() else {
-        return (Ok(None), None);
+    let managed = found.managed_instances_provider();
+    let template = managed.and_then(|m| m.instance_launch_template());
+    let network = template.and_then(|t| t.network_configuration());
+    Ok(Some(ManagedInstancesProvider {
+        name: found.name().unwrap_or(name).to_string(),
+        found: true,
+        infrastructure_role_arn: managed
+            .and_then(|m| m.infrastructure_role_arn())
+            .map(str::to_string),
+        instance_profile_arn: template
+            .map(|t| t.ec2_instance_profile_arn().to_string())
+            .filter(|a| !a.is_empty()),
+        subnets: network.map(|n| n.subnets().to_vec()).unwrap_or_default(),
+        security_groups: network
+            .map(|n| n.security_groups().to_vec())
+            .unwrap_or_default(),
+        instance_profile: None,
+        infrastructure_role_policies: None,
+    }))
+}
+
+/// GetInstanceProfile on the provider's instance profile and ListAttachedRolePolicies on its
+/// infrastructure role, side by side.
+async fn provider_details(
+    iam: &aws_sdk_iam::Client,
+    provider: &ManagedInstancesProvider,
+) -> (Option<InstanceProfileLookup>, Option<AttachedPolicies>) {
+    let profile = async {
+        let name = provider.instance_profile_name()?;
+        let lookup = match iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => InstanceProfileLookup::Found {
+                roles: out
+                    .instance_profile()
+                    .map(|p| {
+                        p.roles()
+                            .iter()
+                            .map(|r| r.role_name().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            Err(e) => match lookup_error(Read::GetInstanceProfile, &e) {
+                Lookup::Failed(reason) => InstanceProfileLookup::Failed { reason },
+                Lookup::NotFound | Lookup::Found => InstanceProfileLookup::NotFound,
+            },
+        };
+        Some(lookup)
     };
-    let mut instance = ContainerInstance {
-        arn: found.container_instance_arn().unwrap_or(arn).to_string(),
-        ec2_instance_id: found.ec2_instance_id().map(str::to_string),
-        capacity_provider_name: found.capacity_provider_name().map(str::to_string),
-        instance: None,
+    // Not a gap: the execution role's checks ask for ListAttachedRolePolicies' gap, and this
+    // is another role's read.
+    let policies = async {
+        let role = provider.infrastructure_role_name()?;
+        let listed = iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        Some(match listed {
+            Ok(attached) => AttachedPolicies::Listed {
+                arns: attached
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect(),
+            },
+            Err(e) => match lookup_error(Read::ListAttachedRolePolicies, &e) {
+                Lookup::Failed(reason) => AttachedPolicies::Failed { reason },
+                Lookup::NotFound | Lookup::Found => AttachedPolicies::RoleNotFound,
+            },
+        })
     };
-    let Some(id) = instance.ec2_instance_id.clone() else {
-        return (Ok(Some(instance)), None);
-    };
-    match ec2_instance(clients, &id).await {
-        Ok(found) => {
-            instance.instance = found;
-            (Ok(Some(instance)), None)
-        }
-        Err(gap) => (Ok(Some(instance)), Some(gap)),
-    }
+    tokio::join!(profile, policies)
 }
 
 async fn ec2_instance(clients: &Clients, id: &str) -> Result<Option<Ec2Instance>, Gap> {

@@ -4,8 +4,9 @@
 //! 1. DescribeTasks (the task, with tags), and beside it, since an event names them,
 //!    DescribeTaskDefinition, DescribeServices, DescribeNetworkInterfaces, DescribeSubnets and,
 //!    for an EC2 or ECS Managed Instances task, DescribeContainerInstances followed by
-//!    DescribeInstances (`instance`) (for a task named on the command line these wait for
-//!    DescribeTasks);
+//!    DescribeInstances (`instance`; for Managed Instances also the capacity provider, its
+//!    instance profile and its infrastructure role's policies) (for a task named on the
+//!    command line these wait for DescribeTasks);
 //! 2. side by side, the task's VPC (`network::read_vpc`: every subnet, route table, gateway,
 //!    security group, ACL and endpoint, its attributes, the S3 prefix list) and the execution
 //!    role and references (`identity`: role, policies, secrets, parameters, log groups,
@@ -26,6 +27,7 @@ mod network;
 
 pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, service_revisions};
 pub use identity::simulate;
+pub use instance::managed_instances_provider;
 
 use crate::accounts::Account;
 use crate::arn::ArnParts;
@@ -137,7 +139,7 @@ pub async fn collect(
     facts.task = task;
     facts.account_alias = keep(alias, &mut facts.gaps).flatten();
     facts.gaps.extend(named_gaps);
-    let Some((definition, service, eni, subnet, (container_instance, instance_gap))) = named else {
+    let Some((definition, service, eni, subnet, instance)) = named else {
         // Out of time before the service was read: what ran before is unknown, and why.
         if let Some(gap) = facts.gap(Read::DescribeServices).cloned() {
             facts.change.previous = crate::facts::PreviousLookup::Failed(gap);
@@ -146,8 +148,9 @@ pub async fn collect(
     };
     facts.task_definition = keep(definition, &mut facts.gaps).flatten();
     facts.service = keep(service, &mut facts.gaps).flatten();
-    facts.container_instance = keep(container_instance, &mut facts.gaps).flatten();
-    facts.gaps.extend(instance_gap);
+    facts.container_instance = keep(instance.container_instance, &mut facts.gaps).flatten();
+    facts.capacity_provider = instance.capacity_provider;
+    facts.gaps.extend(instance.gaps);
     facts.network.network_interface = keep(eni, &mut facts.gaps).flatten();
     facts.network.subnets = keep(subnet, &mut facts.gaps).unwrap_or_default();
 
@@ -237,10 +240,7 @@ type Named = (
     std::result::Result<Option<Service>, Gap>,
     std::result::Result<Option<crate::facts::NetworkInterface>, Gap>,
     std::result::Result<Vec<crate::facts::Subnet>, Gap>,
-    (
-        std::result::Result<Option<crate::facts::ContainerInstance>, Gap>,
-        Option<Gap>,
-    ),
+    instance::InstanceReads,
 );
 
 /// The task definition, the service, the ENI and the subnet the task names; `None` when the
@@ -258,6 +258,8 @@ async fn what_the_task_names(
         Read::DescribeSubnets,
         Read::DescribeContainerInstances,
         Read::DescribeInstances,
+        Read::DescribeCapacityProviders,
+        Read::GetInstanceProfile,
     ];
     debug_assert!(instance::READS.iter().all(|r| READS.contains(r)));
     let service_name = task.service_name();
@@ -275,11 +277,7 @@ async fn what_the_task_names(
             service(clients, &task.cluster_arn, service_name),
             network::network_interface(clients, eni_id),
             network::subnets(clients, subnet_id),
-            instance::container_instance(
-                clients,
-                &task.cluster_arn,
-                task.container_instance_arn.as_deref()
-            ),
+            instance::container_instance(clients, task),
         )
     };
     bounded(deadline, READS, gaps, round).await
@@ -414,6 +412,12 @@ fn task_from_ecs(task: &aws_sdk_ecs::types::Task, event: Option<&StoppedTask>) -
             .filter(|l| !l.is_empty()),
         platform_version: task.platform_version().map(str::to_string),
         stopped_reason: task.stopped_reason().unwrap_or_default().to_string(),
+        container_reason: crate::event::start_failure_text(
+            task.stopped_reason().unwrap_or_default(),
+            task.containers().iter().filter_map(|c| c.reason()),
+        )
+        .filter(|r| Some(*r) != task.stopped_reason())
+        .map(str::to_string),
         stop_code: task.stop_code().map(|c| c.as_str().to_string()),
         stopped_at: timestamp(task.stopped_at()),
         region: event
@@ -468,6 +472,7 @@ fn merge_event(mut task: Task, event: &StoppedTask) -> Task {
     if task.stopped_reason.is_empty() {
         task.stopped_reason = from_event.stopped_reason;
     }
+    fill(&mut task.container_reason, from_event.container_reason);
     if task.attachment.is_none() {
         task.attachment = from_event.attachment;
     }
@@ -548,6 +553,7 @@ fn task_from_event(event: &StoppedTask) -> Task {
         launch_type: detail.launch_type.clone().filter(|l| !l.is_empty()),
         platform_version: detail.platform_version.clone(),
         stopped_reason: event.stopped_reason().to_string(),
+        container_reason: event.container_reason().map(str::to_string),
         stop_code: detail.stop_code.clone(),
         stopped_at: detail.stopped_at.clone(),
         region: event.region.clone(),

@@ -447,8 +447,7 @@ async fn network_acls(clients: &Clients, vpc: &str) -> std::result::Result<Vec<N
                         egress: e.egress().unwrap_or(false),
                         protocol: e.protocol().unwrap_or("-1").to_string(),
                         allow: e.rule_action().map(|r| r.as_str()) == Some("allow"),
-                        // IPv6 entries carry no IPv4 CIDR and are left out.
-                        cidr: e.cidr_block()?.parse().ok()?,
+                        cidr: e.cidr_block().or(e.ipv6_cidr_block())?.parse().ok()?,
                         from_port: e.port_range().and_then(|p| p.from()),
                         to_port: e.port_range().and_then(|p| p.to()),
                     })
@@ -487,6 +486,11 @@ async fn vpc_endpoints(clients: &Clients, vpc: &str) -> std::result::Result<Vec<
                 .filter_map(|g| g.group_id().map(str::to_string))
                 .collect(),
             route_table_ids: e.route_table_ids().to_vec(),
+            ip_address_type: e.ip_address_type().map(|t| t.as_str().to_string()),
+            dns_record_ip_type: e
+                .dns_options()
+                .and_then(|d| d.dns_record_ip_type())
+                .map(|t| t.as_str().to_string()),
             policy: e.policy_document().map(|p| {
                 percent_encoding::percent_decode_str(p)
                     .decode_utf8_lossy()

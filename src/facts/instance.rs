@@ -47,6 +47,64 @@ pub struct Ec2Instance {
     pub instance_profile_arn: Option<String>,
 }
 
+/// The ECS Managed Instances capacity provider a task ran on (DescribeCapacityProviders), and
+/// what its launch template names: the instance profile (GetInstanceProfile) and the
+/// infrastructure role's managed policies (ListAttachedRolePolicies).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedInstancesProvider {
+    pub name: String,
+    /// `false` when DescribeCapacityProviders answered with a failure for the name: deleted.
+    pub found: bool,
+    pub infrastructure_role_arn: Option<String>,
+    pub instance_profile_arn: Option<String>,
+    /// The launch template's network configuration: where new instances start.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// GetInstanceProfile on the launch template's profile.
+    pub instance_profile: Option<InstanceProfileLookup>,
+    /// The managed policies attached to the infrastructure role; `None` when it names none.
+    pub infrastructure_role_policies: Option<AttachedPolicies>,
+}
+
+/// What ListAttachedRolePolicies said of the infrastructure role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum AttachedPolicies {
+    Listed { arns: Vec<String> },
+    RoleNotFound,
+    Failed { reason: String },
+}
+
+/// What GetInstanceProfile said of the launch template's instance profile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum InstanceProfileLookup {
+    /// The profile exists; the roles it holds (at most one).
+    Found {
+        roles: Vec<String>,
+    },
+    NotFound,
+    /// The read failed for another reason: unknown.
+    Failed {
+        reason: String,
+    },
+}
+
+impl ManagedInstancesProvider {
+    /// The instance profile's name, from its ARN (`…:instance-profile/PATH/NAME`) or as given.
+    pub fn instance_profile_name(&self) -> Option<&str> {
+        self.instance_profile_arn.as_deref()?.rsplit('/').next()
+    }
+
+    /// The infrastructure role's name, from its ARN.
+    pub fn infrastructure_role_name(&self) -> Option<&str> {
+        self.infrastructure_role_arn.as_deref()?.rsplit('/').next()
+    }
+}
+
 impl Ec2Instance {
     /// The instance profile's name, from its ARN (`…:instance-profile/PATH/NAME`).
     pub fn instance_profile_name(&self) -> Option<&str> {

@@ -32,6 +32,9 @@ pub struct Facts {
     /// The container instance of an EC2 or ECS Managed Instances task.
     #[serde(default)]
     pub container_instance: Option<ContainerInstance>,
+    /// The ECS Managed Instances capacity provider of a Managed Instances task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<ManagedInstancesProvider>,
     pub network: Network,
     #[serde(default)]
     pub identity: Identity,
@@ -111,6 +114,9 @@ reads! {
     DescribeServices => "ecs:DescribeServices",
     DescribeContainerInstances => "ecs:DescribeContainerInstances",
     DescribeInstances => "ec2:DescribeInstances",
+    /// The ECS Managed Instances capacity provider: its launch template's instance profile.
+    DescribeCapacityProviders => "ecs:DescribeCapacityProviders",
+    GetInstanceProfile => "iam:GetInstanceProfile",
     DescribeNetworkInterfaces => "ec2:DescribeNetworkInterfaces",
     DescribeSubnets => "ec2:DescribeSubnets",
     DescribeVpcs => "ec2:DescribeVpcs",

@@ -1,7 +1,7 @@
 //! The task's ENI and its VPC: subnets, routes, gateways, security groups, ACLs, endpoints.
 
 use super::Tags;
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -314,8 +314,8 @@ pub struct NetworkAclEntry {
     /// `-1` (all) or a protocol number: `6` TCP, `17` UDP.
     pub protocol: String,
     pub allow: bool,
-    /// IPv4 entries only; IPv6 entries are left out.
-    pub cidr: Ipv4Net,
+    /// The entry's `CidrBlock` or `Ipv6CidrBlock`: an entry covers one address family.
+    pub cidr: IpNet,
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
 }
@@ -340,6 +340,13 @@ pub struct VpcEndpoint {
     pub route_table_ids: Vec<String>,
     /// The endpoint policy document (JSON), if it has one.
     pub policy: Option<String>,
+    /// `ipv4`, `dualstack` or `ipv6`: which addresses the endpoint's interfaces have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
+    /// `ipv4`, `dualstack`, `ipv6` or `service-defined`: which records its private DNS
+    /// name gets (only `dualstack` and `ipv6` publish AAAA for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_record_ip_type: Option<String>,
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }

@@ -15,6 +15,10 @@ pub struct Task {
     pub launch_type: Option<String>,
     pub platform_version: Option<String>,
     pub stopped_reason: String,
+    /// A container's reason that says how the task failed to start when the task's own
+    /// reason does not (EC2 image pulls: `CannotPullContainerError` on the container).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_reason: Option<String>,
     pub stop_code: Option<String>,
     pub stopped_at: Option<String>,
     pub region: String,
@@ -32,6 +36,15 @@ pub struct Task {
 }
 
 impl Task {
+    /// What the classifier reads: the stoppedReason, or the container's reason when only it
+    /// says how the start failed.
+    pub fn failure_text(&self) -> &str {
+        match &self.container_reason {
+            Some(reason) if !crate::event::is_start_failure(&self.stopped_reason) => reason,
+            _ => &self.stopped_reason,
+        }
+    }
+
     /// The cluster's name, from its ARN.
     pub fn cluster_name(&self) -> &str {
         arn_resource_name(&self.cluster_arn)

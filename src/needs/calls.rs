@@ -16,24 +16,32 @@ pub struct Permission {
 
 /// The repository ARN of a private ECR image, if it is one.
 pub fn ecr_repository_arn(image: &str) -> Option<String> {
-    let (host, rest) = image.split_once('/')?;
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 6
-        || labels[1] != "dkr"
-        || !labels[2].starts_with("ecr")
-        || labels[4] != "amazonaws"
-    {
-        return None;
-    }
+    let (account, region, rest) = ecr_image(image)?;
     let repository = rest.split('@').next()?;
     let repository = match repository.rsplit_once(':') {
         Some((name, tag)) if !tag.contains('/') => name,
         _ => repository,
     };
     Some(format!(
-        "arn:aws:ecr:{}:{}:repository/{repository}",
-        labels[3], labels[0]
+        "arn:aws:ecr:{region}:{account}:repository/{repository}"
     ))
+}
+
+/// A private ECR image's registry account, region and the rest of its name, from either
+/// host form: `ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com` or the dual-stack
+/// `ACCOUNT.dkr-ecr[-fips].REGION.on.aws` (AmazonECR ecr-requests.html).
+pub fn ecr_image(image: &str) -> Option<(&str, &str, &str)> {
+    let (host, rest) = image.split_once('/')?;
+    let labels: Vec<&str> = host.split('.').collect();
+    match labels.as_slice() {
+        [account, "dkr", ecr, region, "amazonaws", ..] if ecr.starts_with("ecr") => {
+            Some((account, region, rest))
+        }
+        [account, dkr_ecr, region, "on", "aws"] if dkr_ecr.starts_with("dkr-ecr") => {
+            Some((account, region, rest))
+        }
+        _ => None,
+    }
 }
 
 /// Why the task needs an execution role, if it does.
@@ -239,6 +247,12 @@ mod tests {
 
     #[test]
     fn repository_arns_from_images() {
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr-ecr.us-east-1.on.aws/team/web:1.8.2").as_deref(),
+            Some("arn:aws:ecr:us-east-1:123456789012:repository/team/web"),
+            "the dual-stack name"
+        );
+        assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1"), None);
         assert_eq!(
             ecr_repository_arn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/web:1.8.2")
                 .as_deref(),

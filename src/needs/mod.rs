@@ -176,7 +176,8 @@ enum Registry {
     Other(String),
 }
 
-/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1` is ECR in eu-west-1; a name without a
+/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1` (or the dual-stack
+/// `123456789012.dkr-ecr.eu-west-1.on.aws/app:1`) is ECR in eu-west-1; a name without a
 /// registry host (`nginx:1`) is Docker Hub.
 fn image_registry(image: &str) -> Registry {
     let first = image.split('/').next().unwrap_or_default();
@@ -185,17 +186,12 @@ fn image_registry(image: &str) -> Registry {
     if !has_host {
         return Registry::Other("registry-1.docker.io".into());
     }
-    let labels: Vec<&str> = first.split('.').collect();
-    if labels.len() >= 6
-        && labels[1] == "dkr"
-        && labels[2].starts_with("ecr")
-        && labels[4] == "amazonaws"
-    {
-        return Registry::Ecr {
-            region: labels[3].to_string(),
-        };
+    match calls::ecr_image(image) {
+        Some((_, region, _)) => Registry::Ecr {
+            region: region.to_string(),
+        },
+        None => Registry::Other(first.to_string()),
     }
-    Registry::Other(first.to_string())
 }
 
 /// A `valueFrom` names a Secrets Manager secret only by ARN; anything else is an SSM
@@ -218,6 +214,7 @@ mod tests {
     fn registries_are_told_apart() {
         assert!(
             matches!(image_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"), Registry::Ecr { region } if region == "eu-west-1")
+                && matches!(image_registry("123456789012.dkr-ecr.eu-west-1.on.aws/app:1"), Registry::Ecr { region } if region == "eu-west-1")
         );
         assert!(
             matches!(image_registry("nginx:1.27"), Registry::Other(h) if h == "registry-1.docker.io")

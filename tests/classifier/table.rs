@@ -7,8 +7,6 @@
 //   were joined with single spaces; such rows say "(wrapped in source)".
 // - Leading labels added by the poster or the console ("Stopped reason", "Status reason |",
 //   "Reason:", "STOPPED ", "Error : ") and markdown emphasis were dropped.
-// - "index id N" marks a public GitHub file whose owner/repo the search index did not
-//   expose; N is the index's file id (read it with read_file id=N).
 pub struct Row {
     pub reason: &'static str,
     pub stage: &'static str,
@@ -22,7 +20,7 @@ pub const ROWS: &[Row] = &[
     // Secrets Manager (asm), pre-2024 chain
     // ---------------------------------------------------------------------------------
 
-    // Source: Releem/releem-agent#195 — Fargate task could not reach Secrets Manager; fixed by allowing SG outbound
+    // Source: https://github.com/Releem/releem-agent/issues/195 — Fargate task could not reach Secrets Manager; fixed by allowing SG outbound
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:us-west-2:*:secret:DBPasswordSecret-* from secrets manager: RequestCanceled: request context canceled caused by: context deadline exceeded. Please check your task network configuration.",
         stage: "secrets-manager",
@@ -30,7 +28,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:secretsmanager:us-west-2:*:secret:DBPasswordSecret-*"),
         action: None,
     },
-    // Source: GovWifi/govwifi-terraform#450 — truncated console reason (ends in "..." inside the ARN); execution role policy fix
+    // Source: https://github.com/GovWifi/govwifi-terraform/issues/450 — truncated console reason (ends in "..." inside the ARN); execution role policy fix
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-2:788375279931...",
         stage: "secrets-manager",
@@ -38,7 +36,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:secretsmanager:eu-west-2:788375279931"),
         action: None,
     },
-    // Source: aws-samples/dataops-platform-airflow-dbt#12 — issue title, truncated right after "failed to fetch"
+    // Source: https://github.com/aws-samples/dataops-platform-airflow-dbt/issues/12 — issue title, truncated right after "failed to fetch"
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch",
         stage: "secrets-manager",
@@ -46,7 +44,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: GiamPy5/terraform-aws-directus#10 — secret encrypted with a customer KMS key; execution role lacked kms:Decrypt
+    // Source: https://github.com/GiamPy5/terraform-aws-directus/issues/10 — secret encrypted with a customer KMS key; execution role lacked kms:Decrypt
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-central-1:account_id:secret:algo-dev-directus-secret20240626183203358800000004-EaPYTy from secrets manager: AccessDeniedException: Access to KMS is not allowed status code: 400, request id: a87a66d9-f839-4353-b8c2-9984b1465695",
         stage: "secrets-manager",
@@ -56,7 +54,7 @@ pub const ROWS: &[Row] = &[
         ),
         action: None,
     },
-    // Source: aws-samples/dify-self-hosted-on-aws#35 (PR) — partial ARN of a secret whose name ends in "-" + 6 chars; as quoted (ends "status code: 400,")
+    // Source: https://github.com/aws-samples/dify-self-hosted-on-aws/pull/35 (PR) — partial ARN of a secret whose name ends in "-" + 6 chars; as quoted (ends "status code: 400,")
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret from secrets manager: AccessDeniedException: User: arn:aws:sts::redact:assumed-role/DifyOnAwsStack-WebServiceTaskExecutionRole4406CA16-redact is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret because no identity-based policy allows the secretsmanager:GetSecretValue action status code: 400,",
         stage: "secrets-manager",
@@ -64,7 +62,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:secretsmanager:ap-southeast-1:redact:secret:test-secret"),
         action: Some("secretsmanager:GetSecretValue"),
     },
-    // Source: rileydakota/valheim-ecs-fargate-cdk#9 — secret value was not valid JSON while a JSON key was requested
+    // Source: https://github.com/rileydakota/valheim-ecs-fargate-cdk/issues/9 — secret value was not valid JSON while a JSON key was requested
     // The secret is not JSON although valueFrom asks for a JSON key: a reference problem.
     Row {
         reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): invalid character '\'' looking for beginning of value"#,
@@ -81,17 +79,17 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: public GitHub notes file, index id 2648179595 ("No IAM" case) — AWS SDK v2 shaped AccessDenied inside the old chain
+    // Source: https://github.com/cardozoalani/wokibrain/blob/766afc3dba167fc912ac25a895323301f919ca44/terraform/SOLUCION_GRAFANA_503.md — AWS SDK v2 shaped AccessDenied inside the old chain; execution role lacked secretsmanager:GetSecretValue (placeholders and "..." as posted; wrapped in source)
     Row {
-        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: 2bf6cb29-04f9-43d0-b8a4-f1247cbe8c0b, api error AccessDeniedException: User: arn:aws:sts::913524921896:assumed-role/ecsTaskExecutionRole/a20b735e9bbc41598825b6f0269f6fef is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 because no identity-based policy allows the secretsmanager:GetSecretValue action.",
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:production-wokibrain-grafana-password-XXXXX from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: db61b7ea-3f1b-4a20-88a7-f2cbf360c6dd, api error AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/production-wokibrain-ecs-execution-role/... is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:production-wokibrain-grafana-password-XXXXX because no identity-based policy allows the secretsmanager:GetSecretValue action",
         stage: "secrets-manager",
         error: "access-denied",
         resource: Some(
-            "arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:production-wokibrain-grafana-password-XXXXX",
         ),
         action: Some("secretsmanager:GetSecretValue"),
     },
-    // Source: agentic-community/mcp-gateway-registry#1684 (PR) — poster-abbreviated with "..." (wrapped in source); note "perform" has no colon
+    // Source: https://github.com/agentic-community/mcp-gateway-registry/pull/1684 (PR) — poster-abbreviated with "..." (wrapped in source); note "perform" has no colon
     Row {
         reason: "ResourceInitializationError: unable to pull secrets ... AccessDeniedException: role mcp-gateway-v2-registry-... is not authorized to perform secretsmanager:GetSecretValue on ...:secret:mcp-gateway-v2-embeddings-idp-secret-...",
         stage: "secrets-manager",
@@ -103,27 +101,27 @@ pub const ROWS: &[Row] = &[
     // Secrets Manager, 2024+ wording
     // ---------------------------------------------------------------------------------
 
-    // Source: public GitHub notes file, index id 58661859710 — task in private subnet without NAT (2026 task)
+    // Source: https://github.com/PhanCuong91/SpendSense/blob/551d2a69a88f798711d7866c27a39541996e1658/deploy_1/Readme.md — task in private subnets; fixed with a Secrets Manager interface endpoint and a 443 self-rule on the task SG (label "Stopped status ->" dropped)
     Row {
-        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:344707019777:secret:dev/student-portal-ibr8hm from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded",
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:ap-southeast-1:359615771071:secret:spendsense_gmail_credentials_json-ydLG7Q from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded",
         stage: "secrets-manager",
         error: "network",
         resource: Some(
-            "arn:aws:secretsmanager:us-east-1:344707019777:secret:dev/student-portal-ibr8hm",
+            "arn:aws:secretsmanager:ap-southeast-1:359615771071:secret:spendsense_gmail_credentials_json-ydLG7Q",
         ),
         action: Some("secretsmanager:GetSecretValue"),
     },
-    // Source: public GitHub notes file, index id 2648179595 ("No NAT" case) — RDS-managed secret, service event text after "Reason:"
+    // Source: https://github.com/michaelrommel/fleetshell/blob/e282003457c07ffba67398a5b1eecbf9c95cdf46/infrastructure/make_portal_network.sh — describe-services output kept in the script's comments; service event text after "Reason:"
     Row {
-        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451 from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded.",
+        reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:eu-west-2:295934382486:secret:fleetshell/client-cert-Uhh4oy from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded.",
         stage: "secrets-manager",
         error: "network",
         resource: Some(
-            "arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929-5fa6-42c0-8024-fe8c94e49451",
+            "arn:aws:secretsmanager:eu-west-2:295934382486:secret:fleetshell/client-cert-Uhh4oy",
         ),
         action: Some("secretsmanager:GetSecretValue"),
     },
-    // Source: jaafar-benabderrazak/ca_a2a FIX_ECS_SECRETS_MANAGER.md — private subnets, no endpoints (wrapped in source; quoted only up to the hint)
+    // Source: https://github.com/jaafar-benabderrazak/ca_a2a/blob/2009246b086a0756c79196e88ffe5a1dd67a8504/FIX_ECS_SECRETS_MANAGER.md — private subnets, no endpoints (wrapped in source; quoted only up to the hint)
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager.",
         stage: "secrets-manager",
@@ -131,7 +129,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/amazon-ecs-agent agent/api/errormessages/error_messages_test.go (stored version, index id 38161896217) — agent's augmented ResourceNotFoundException message
+    // Source: https://github.com/aws/amazon-ecs-agent/blob/5d7418bf95bebe55c09eb2001d4d6917718bce89/ecs-agent/api/errors/error_messages_test.go — agent's augmented ResourceNotFoundException message (commit "Improve ASM error messages" on the branch of aws/amazon-ecs-agent#4181)
     Row {
         reason: "ResourceInitializationError: The task can't retrieve the secret with ARN 'aws::arn::my-secret' from AWS Secrets Manager. Check that the secret ARN is correct. ResourceNotFoundException: Secrets Manager can't find the specified secret.",
         stage: "secrets-manager",
@@ -143,7 +141,7 @@ pub const ROWS: &[Row] = &[
     // SSM Parameter Store
     // ---------------------------------------------------------------------------------
 
-    // Source: hashicorp/terraform-provider-aws#33044 — subnets without a route out (same text also in aws/copilot-cli#4834)
+    // Source: https://github.com/hashicorp/terraform-provider-aws/issues/33044 — subnets without a route out (same text also in https://github.com/aws/copilot-cli/issues/4834)
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 5 time(s): RequestCanceled: request context canceled caused by: context deadline exceeded. Please check your task network configuration.",
         stage: "ssm",
@@ -151,7 +149,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/copilot-cli#2095 — truncated ("1 time..."); parameter had been written to the wrong account
+    // Source: https://github.com/aws/copilot-cli/issues/2095 — truncated ("1 time..."); parameter had been written to the wrong account
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time...",
         stage: "ssm",
@@ -159,7 +157,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/copilot-cli#4504 — odd casing "Resourceinitializationerror" as shown in the console; execution role lacked ssm:GetParameters
+    // Source: https://github.com/aws/copilot-cli/issues/4504 — odd casing "Resourceinitializationerror" as shown in the console; execution role lacked ssm:GetParameters
     Row {
         reason: "Resourceinitializationerror: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: User: arn:aws:sts::<account id>:assumed-role/aits-demo-app-test-demo-app-ExecutionRole-28VBAJL3T0YT/f83b93a4dc3442a18eaaf8c2a235cd37 is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:eu-west-2:<account id>:parameter/GOOGLE_CLIENT_ID because no identity-based policy allows the ssm:GetParameters action status code: 400, request id: 1adcb55f-f798-4503-b8a3-cd1533290001",
         stage: "ssm",
@@ -167,7 +165,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:ssm:eu-west-2:<account id>:parameter/GOOGLE_CLIENT_ID"),
         action: Some("ssm:GetParameters"),
     },
-    // Source: HHS/simpler-grants-gov#4330 (PR) — empty environment segment produced a non-existent parameter path
+    // Source: https://github.com/HHS/simpler-grants-gov/pull/4330 (PR) — empty environment segment produced a non-existent parameter path
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid ssm parameters: /api//new-relic-license-key",
         stage: "ssm",
@@ -175,7 +173,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("/api//new-relic-license-key"),
         action: None,
     },
-    // Source: aws/aws-cdk#3529 — EC2-agent wording, placeholders as posted
+    // Source: https://github.com/aws/aws-cdk/issues/3529 — EC2-agent wording, placeholders as posted
     Row {
         reason: "Fetching secret data from SSM Parameter Store in {REGION}: AccessDeniedException: User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{...}/9e05ad12-2574-47a3-b48f-3a2244770318 is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME} status code: 400, request id: 787934d9-56ba-4a43-9e60-4f05a950a90e",
         stage: "ssm",
@@ -183,7 +181,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{PARAMETER_NAME}"),
         action: Some("ssm:GetParameters"),
     },
-    // Source: newrelic/nri-ecs#10 — EC2-agent wording, /aws/reference/secretsmanager parameter (wrapped in source)
+    // Source: https://github.com/newrelic/nri-ecs/issues/10 — EC2-agent wording, /aws/reference/secretsmanager parameter (wrapped in source)
     Row {
         reason: "Fetching secret data from SSM Parameter Store in ap-northeast-1: AccessDeniedException: User: arn:aws:sts::xxxxxxxxxxxx:assumed-role/NewRelicECSIntegration-Ne-NewRelicECSTaskExecution-xxxxxxxxxxxx/xxxxxxxxxxxx is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:ap-northeast-1:xxxxxxxxxxxx:parameter/aws/reference/secretsmanager/NewRelicLicenseKeySecret-xxxxxxxxxxxx status code: 400, request id: xxxxxxxxxxxxxx",
         stage: "ssm",
@@ -197,7 +195,7 @@ pub const ROWS: &[Row] = &[
     // ECR registry auth
     // ---------------------------------------------------------------------------------
 
-    // Source: aws/aws-app-mesh-examples#413 — truncated in the console after "api.ecr...."; "send request failed" is decisive: no answer came back
+    // Source: https://github.com/aws/aws-app-mesh-examples/issues/413 — truncated in the console after "api.ecr...."; "send request failed" is decisive: no answer came back
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 5 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
         stage: "ecr-auth",
@@ -205,7 +203,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws-samples/aws-fargate-pipeline-lambda-autoscaling#3 — same shape, 1 retry; fixed with VPC endpoints
+    // Source: https://github.com/aws-samples/aws-fargate-pipeline-lambda-autoscaling/issues/3 — same shape, 1 retry; fixed with VPC endpoints
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): RequestError: send request failed caused by: Post https://api.ecr....",
         stage: "ecr-auth",
@@ -213,7 +211,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: doctorray117/minecraft-ondemand#74 — PV 1.3 -> 1.4 migration, no route to api.ecr (IP redacted by poster)
+    // Source: https://github.com/doctorray117/minecraft-ondemand/issues/74 — PV 1.3 -> 1.4 migration, no route to api.ecr (IP redacted by poster)
     Row {
         reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-2.amazonaws.com/": dial tcp [ANIPADDRESSIDONTWANTTOSHARE]: i/o timeout. Please check your task network configuration."#,
         stage: "ecr-auth",
@@ -221,7 +219,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/containers-roadmap#1332 — truncated mid-word ("AccessDeniedExcept"), the issue's example of a cut-off reason
+    // Source: https://github.com/aws/containers-roadmap/issues/1332 — truncated mid-word ("AccessDeniedExcept"), the issue's example of a cut-off reason
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): AccessDeniedExcept",
         stage: "ecr-auth",
@@ -229,7 +227,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: public GitHub troubleshooting notes, index id 14916462128 — 2024+ wording, service event text after "Reason:"
+    // Source: https://github.com/gorantlapc/Springboot-microservices/blob/747256976592c574ed0ebe75a460122f6b420d95/docs/troubleshooting.md — 2024+ wording, service event text after "Reason:"
     Row {
         reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post "https://api.ecr.eu-north-1.amazonaws.com/": dial tcp 13.53.180.123:443: i/o timeout."#,
         stage: "ecr-auth",
@@ -237,7 +235,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: Some("ecr:GetAuthorizationToken"),
     },
-    // Source: public GitHub project notes, index id 37060019406 — 2024+ hint followed by the old SDK v1 RequestError tail
+    // Source: https://github.com/ChristopherHarwell/quest/blob/13261b9c4208a8ff4f1612c9b86e63abc5541b8e/docs/Raw_Notes.md — 2024+ hint followed by the old SDK v1 RequestError tail
     Row {
         reason: r#"ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 44.213.79.50:443: i/o timeout"#,
         stage: "ecr-auth",
@@ -249,7 +247,7 @@ pub const ROWS: &[Row] = &[
     // Private registry auth (repositoryCredentials) and undetermined secrets-or-auth
     // ---------------------------------------------------------------------------------
 
-    // Source: aws-samples/keycloak-on-aws#222 — Fargate 1.4.0, credentials secret unreachable; poster-truncated "for ..."
+    // Source: https://github.com/aws-samples/keycloak-on-aws/issues/222 — Fargate 1.4.0, credentials secret unreachable; poster-truncated "for ..."
     Row {
         reason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to get registry auth from asm: service call has been retried 5 time(s): asm fetching secret from the service for ...",
         stage: "private-registry-auth",
@@ -277,7 +275,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: civiform/civiform#7648 — 2024+ wording; fixed on the customer's firewall
+    // Source: https://github.com/civiform/civiform/issues/7648 — 2024+ wording; fixed on the customer's firewall
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed",
         stage: "logging",
@@ -285,15 +283,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: public GitHub troubleshooting write-up, index id 71369180435 — WordPress on Fargate, private subnets without NAT (wrapped in source; second quote, without the signal)
-    Row {
-        reason: "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration.",
-        stage: "logging",
-        error: "network",
-        resource: None,
-        action: None,
-    },
-    // Source: doctorray117/minecraft-ondemand#12 — truncated after the role session id; maintainer suspected public IP disabled
+    // Source: https://github.com/doctorray117/minecraft-ondemand/issues/12 — truncated after the role session id; maintainer suspected public IP disabled
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: User: arn:aws:sts::zzzzzzzzzzzz:assumed-role/ecs.task.minecraft-server/123456a999ee4b919...",
         stage: "logging",
@@ -301,7 +291,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: terraform-aws-modules/terraform-aws-ecs#313 (PR) — awslogs-create-group without logs:CreateLogGroup
+    // Source: https://github.com/terraform-aws-modules/terraform-aws-ecs/pull/313 (PR) — awslogs-create-group without logs:CreateLogGroup
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::[redacted]:assumed-role/[redacted]-ecs-task-execution-role/[redacted] is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:eu-central-1:[redacted]:log-group:[redacted]:log-stream: because no identity-based policy allows the logs:CreateLogGroup action : exit status 1",
         stage: "logging",
@@ -309,7 +299,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:logs:eu-central-1:[redacted]:log-group:[redacted]:log-stream"),
         action: Some("logs:CreateLogGroup"),
     },
-    // Source: terraform-aws-modules/terraform-aws-ecs#145 (PR) — same cause, with status code and request id
+    // Source: https://github.com/terraform-aws-modules/terraform-aws-ecs/pull/145 (PR) — same cause, with status code and request id
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::xxxxxxxxxxx:assumed-role/xxxxxxxxx-idnumber00000xxxxx/uuid is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:xxxxxxxxxx:log-group:/ecs/xxxxxxxxxxxx:log-stream: because no identity-based policy allows the logs:CreateLogGroup action status code: 400, request id: xxxxxxxx-xxxxx-xxxxx-xxxxx-xxxxxxxxxxxx : exit status 1",
         stage: "logging",
@@ -317,7 +307,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:logs:us-east-1:xxxxxxxxxx:log-group:/ecs/xxxxxxxxxxxx:log-stream"),
         action: Some("logs:CreateLogGroup"),
     },
-    // Source: public GitHub incident notes, index id 56069574094 — truncated mid-phrase ("Cloudwatch log"); awslogs-group name mismatch (wrapped in source)
+    // Source: https://github.com/AndreMashukov/leetcode-app/blob/8497f5f59dd2200173d22e89026c19376619a185/docs/blocker__submission_e2e_status_2026-06-25.md — truncated mid-phrase ("Cloudwatch log"); awslogs-group name mismatch (wrapped in source)
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log",
         stage: "logging",
@@ -325,7 +315,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: RajveerKR/aws-ecs-fargate-todo-microservices-iac docs/deployment-troubleshooting.md — log group never created (wrapped in source)
+    // Source: https://github.com/RajveerKR/aws-ecs-fargate-todo-microservices-iac/blob/82de5d79ee14fcf0ff765d05649a6a941f4314db/docs/deployment-troubleshooting.md — log group never created (wrapped in source)
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: failed to create CloudWatch log stream: ResourceNotFoundException: The specified log group does not exist.",
         stage: "logging",
@@ -333,7 +323,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: public GitHub README, index id 62023080573 — envsubst left awslogs-region empty (wrapped in source)
+    // Source: https://github.com/bbobbylon/angularSpringBootFullStack/blob/master/aws/README.md — envsubst left awslogs-region empty (wrapped in source)
     Row {
         reason: "ResourceInitializationError: failed to validate logger args: unable to get awslogs driver arguments: awslogs-region is required",
         stage: "logging",
@@ -341,7 +331,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: Rayraegah/terraform-aws-hasura#25 — EC2-style daemon wording, with status code
+    // Source: https://github.com/Rayraegah/terraform-aws-hasura/issues/25 — EC2-style daemon wording, with status code
     Row {
         reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. status code: 400",
         stage: "logging",
@@ -349,7 +339,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: cn-terraform/terraform-aws-nexus#35 — module did not create the log group
+    // Source: https://github.com/cn-terraform/terraform-aws-nexus/issues/35 — module did not create the log group
     Row {
         reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist",
         stage: "logging",
@@ -357,7 +347,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: cn-terraform/terraform-aws-ecs-fargate-task-definition#1 — truncated mid request id
+    // Source: https://github.com/cn-terraform/terraform-aws-ecs-fargate-task-definition/issues/1 — truncated mid request id
     Row {
         reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. status code: 400, request id: 7463029c-9f12-4e3f-b914-f",
         stage: "logging",
@@ -365,7 +355,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: prakhar1989/docker-curriculum#260 — awslogs-create-group: true on an instance role without logs:CreateLogGroup
+    // Source: https://github.com/prakhar1989/docker-curriculum/issues/260 — awslogs-create-group: true on an instance role without logs:CreateLogGroup
     Row {
         reason: "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log group: AccessDeniedException: User: arn:aws:sts::765486523053:assumed-role/amazon-ecs-cli-setup-foodtrucks-EcsInstanceRole-1II7J9P4",
         stage: "logging",
@@ -377,7 +367,7 @@ pub const ROWS: &[Row] = &[
     // environmentFiles from S3
     // ---------------------------------------------------------------------------------
 
-    // Source: aws/aws-cli#6470 and aws/aws-cdk#12720 — no path to S3 / ~1% transient failures
+    // Source: https://github.com/aws/aws-cli/issues/6470 and aws/aws-cdk#12720 — no path to S3 / ~1% transient failures
     Row {
         reason: "ResourceInitializationError: failed to download env files: file download command: non empty error stream: RequestCanceled: request context canceled caused by: context deadline exceeded",
         stage: "env-files",
@@ -385,7 +375,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/aws-cdk#12720 (comment of 2023-02-04) — execution role lacked S3 permissions ("non-empty" spelling as posted)
+    // Source: https://github.com/aws/aws-cdk/issues/12720 (comment of 2023-02-04) — execution role lacked S3 permissions ("non-empty" spelling as posted)
     Row {
         reason: "ResourceInitializationError: failed to download env files: file download command: non-empty error stream: failed to download file 1.env: failed to write to a temporary file: AccessDenied: Access Denied",
         stage: "env-files",
@@ -397,7 +387,7 @@ pub const ROWS: &[Row] = &[
     // EFS
     // ---------------------------------------------------------------------------------
 
-    // Source: docker-archive/compose-cli#1490 — intermittent NFS connection reset
+    // Source: https://github.com/docker-archive/compose-cli/issues/1490 — intermittent NFS connection reset
     Row {
         reason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: mount.nfs4: Connection reset by peer : unsuccessful EFS utils command execution; code: 32",
         stage: "efs",
@@ -405,7 +395,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/copilot-cli#5419 — file system DNS name not resolvable from the task subnet
+    // Source: https://github.com/aws/copilot-cli/issues/5419 — file system DNS name not resolvable from the task subnet
     Row {
         reason: r#"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-06642d00e4ec726.efs.ap-northeast-1.amazonaws.com" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID. See https://docs.aws.amazon.com/console/efs/mount-dns-name for more detail. Attempting to lookup mount target ip address using botocore. Failed to import necessary dependency botocore, please install botocore first. : unsuccessful EFS utils command execution; code: 1"#,
         stage: "efs",
@@ -413,7 +403,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: cn-terraform/terraform-aws-jenkins#23 — truncated inside the quoted DNS name
+    // Source: https://github.com/cn-terraform/terraform-aws-jenkins/issues/23 — truncated inside the quoted DNS name
     Row {
         reason: r#"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-0867a83d8ed398433.efs."#,
         stage: "efs",
@@ -421,7 +411,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: rileydakota/valheim-ecs-fargate-cdk#28 — odd casing "Resourceinitializationerror"; new file system not yet resolvable
+    // Source: https://github.com/rileydakota/valheim-ecs-fargate-cdk/issues/28 — odd casing "Resourceinitializationerror"; new file system not yet resolvable
     Row {
         reason: r#"Resourceinitializationerror: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve "fs-<id>.efs.us-east-1.amazonaws.com" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID. See https://docs.aws.amazon.com/console/efs/mount-dns-name for more detail. Attempting to lookup mount target ip address using botocore. Failed to import necessary dependency botocore, please install botocore first. : unsuccessful EFS utils command execution; code: 1"#,
         stage: "efs",
@@ -429,7 +419,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: acp-io/terraform-grafana#4 — sub-path missing on the file system; fixed with an access point creating it
+    // Source: https://github.com/acp-io/terraform-grafana/issues/4 — sub-path missing on the file system; fixed with an access point creating it
     Row {
         reason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: mounting fs-<some numbers>.efs.<region>.amazonaws.com:/grafana failed, reason given by server: No such file or directory' : unsuccessful EFS utils command execution; code: 32",
         stage: "efs",
@@ -441,7 +431,7 @@ pub const ROWS: &[Row] = &[
     // Image pull (CannotPullContainerError)
     // ---------------------------------------------------------------------------------
 
-    // Source: aws/amazon-ecs-agent#1680 — Fargate with public IP; fixed in the network ACL
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/1680 — Fargate with public IP; fixed in the network ACL
     Row {
         reason: "CannotPullContainerError: API error (500): Get https://xxx.dkr.ecr.ap-southeast-2.amazonaws.com/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)",
         stage: "image-pull",
@@ -449,7 +439,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/amazon-ecs-agent#1128 — Docker Hub variant of the same no-route timeout
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/1128 — Docker Hub variant of the same no-route timeout
     Row {
         reason: "CannotPullContainerError: API error (500): Get https://registry-1.docker.io/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)",
         stage: "image-pull",
@@ -457,7 +447,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: IAMSamuelRodda/embark-quoting-system#75 — 2024+ hint, private subnets with ECR endpoints (wrapped in source)
+    // Source: https://github.com/IAMSamuelRodda/embark-quoting-system/issues/75 — 2024+ hint, private subnets with ECR endpoints (wrapped in source)
     Row {
         reason: "CannotPullContainerError: The task cannot pull from ECR. There is a connection issue between the task and the registry. Check your task network configuration. Error: dial tcp 3.5.167.5:443: i/o timeout",
         stage: "image-pull",
@@ -497,7 +487,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v42"),
         action: None,
     },
-    // Source: aws-samples/bedrock-access-gateway#114 — upstream ECR repository was made private (403 on blob HEAD)
+    // Source: https://github.com/aws-samples/bedrock-access-gateway/issues/114 — upstream ECR repository was made private (403 on blob HEAD)
     Row {
         reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 366590864501.dkr.ecr.us-west-2.amazonaws.com/bedrock-proxy-api-ecs:latest@sha256:5de487da52320ad9978f3a7a4f6700910342956c7dcb3b6f955222b4cccbd600: unexpected status from HEAD request to https://366590864501.dkr.ecr.us-west-2.amazonaws.com/v2/bedrock-proxy-api-ecs/blobs/sha256:5de487da52320ad9978f3a7a4f6700910342956c7dcb3b6f955222b4cccbd600: 403 Forbidden",
         stage: "image-pull",
@@ -507,7 +497,7 @@ pub const ROWS: &[Row] = &[
         ),
         action: None,
     },
-    // Source: aws/containers-roadmap#2493 — cross-account pull, 403 on a digest the tag no longer points to (account redacted)
+    // Source: https://github.com/aws/containers-roadmap/issues/2493 — cross-account pull, 403 on a digest the tag no longer points to (account redacted)
     Row {
         reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref .dkr.ecr.us-west-2.amazonaws.com/otel-collector:latest@sha256:863****9ac: unexpected status from HEAD request to https://.dkr.ecr.us-west-2.amazonaws.com/v2/otel-collector/blobs/sha256:863*****9ac: 403 Forbidden",
         stage: "image-pull",
@@ -515,7 +505,7 @@ pub const ROWS: &[Row] = &[
         resource: Some(".dkr.ecr.us-west-2.amazonaws.com/otel-collector:latest@sha256:863****9ac"),
         action: None,
     },
-    // Source: aws/amazon-ecs-agent agent/api/errormessages/error_messages_test.go — agent's augmented message for a missing ecr:BatchGetImage permission
+    // Source: https://github.com/aws/amazon-ecs-agent/blob/68eb3559d36b9aace7e9c0fdcf8acd163e1a5fe2/agent/api/errormessages/error_messages_test.go — agent's augmented message for a missing ecr:BatchGetImage permission
     Row {
         reason: "Check if image exists and role 'MyBrokenRole' has permissions to pull images from Amazon ECR. Error response from daemon: pull access denied for 123123123123.dkr.ecr.us-east-1.amazonaws.com/my_image, repository does not exist or may require 'docker login': denied: User: arn:aws:sts::123123123123:assumed-role/MyBrokenRole/xyz is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123123123123:repository/test_image because no identity-based policy allows the ecr:BatchGetImage action",
         stage: "image-pull",
@@ -523,7 +513,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("arn:aws:ecr:us-east-1:123123123123:repository/test_image"),
         action: Some("ecr:BatchGetImage"),
     },
-    // Source: docker-archive/compose-cli#853 — bare image name resolved to Docker Hub instead of ECR
+    // Source: https://github.com/docker-archive/compose-cli/issues/853 — bare image name resolved to Docker Hub instead of ECR
     Row {
         reason: r#"CannotPullContainerError: failed to resolve ref "docker.io/library/chatalicious_braid:latest": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"#,
         stage: "image-pull",
@@ -531,7 +521,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("docker.io/library/chatalicious_braid:latest"),
         action: None,
     },
-    // Source: aws-actions/amazon-ecs-deploy-task-definition#584 — digest-only image reference resolved against docker.io
+    // Source: https://github.com/aws-actions/amazon-ecs-deploy-task-definition/issues/584 — digest-only image reference resolved against docker.io
     Row {
         reason: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref docker.io/library/sha256:8795397484604bc67cfcda4f4245dd248b172df523ce9778209e735ffe370426: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed",
         stage: "image-pull",
@@ -541,7 +531,7 @@ pub const ROWS: &[Row] = &[
         ),
         action: None,
     },
-    // Source: RafalWilinski/deploy-with-serverless#11 — container message for a repository that does not exist
+    // Source: https://github.com/RafalWilinski/deploy-with-serverless/issues/11 — container message for a repository that does not exist
     Row {
         reason: "CannotPullContainerError: API error (404): repository serverless-batch not found: does not exist or no pull access",
         stage: "image-pull",
@@ -557,7 +547,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app"),
         action: None,
     },
-    // Source: CircleCI-Public/circleci-demo-aws-ecs-ecr#4 — task definition image lacked the ECR registry prefix
+    // Source: https://github.com/CircleCI-Public/circleci-demo-aws-ecs-ecr/issues/4 — task definition image lacked the ECR registry prefix
     Row {
         reason: "CannotPullContainerError: Error response from daemon: manifest for nginx:0f6b3cdf5e24f0da3dd932acd84fd90e9786a522 not found",
         stage: "image-pull",
@@ -565,7 +555,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("nginx:0f6b3cdf5e24f0da3dd932acd84fd90e9786a522"),
         action: None,
     },
-    // Source: awslabs/ecs-refarch-continuous-deployment#33 — :latest tag never pushed
+    // Source: https://github.com/awslabs/ecs-refarch-continuous-deployment/issues/33 — :latest tag never pushed
     Row {
         reason: "CannotPullContainerError: API error (404): manifest for 476593617425.dkr.ecr.eu-west-1.amazonaws.com/baker-repos-1lvq9scec8c5o:latest not found",
         stage: "image-pull",
@@ -575,7 +565,7 @@ pub const ROWS: &[Row] = &[
         ),
         action: None,
     },
-    // Source: aws/amazon-ecs-agent#337 — short image name in the reason (EC2 agent, 2016)
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/337 — short image name in the reason (EC2 agent, 2016)
     Row {
         reason: "CannotPullContainerError: Error: image deathstar:9ce7d67bf402b337a75c8acf49c11881be2f16bd not found",
         stage: "image-pull",
@@ -583,7 +573,7 @@ pub const ROWS: &[Row] = &[
         resource: Some("deathstar:9ce7d67bf402b337a75c8acf49c11881be2f16bd"),
         action: None,
     },
-    // Source: aviswerdlow/relay#71 — service event "Reason:"; arm64-only image on an x86_64 task
+    // Source: https://github.com/aviswerdlow/relay/issues/71 — service event "Reason:"; arm64-only image on an x86_64 task
     Row {
         reason: "CannotPullContainerError: pull image manifest has been retried 7 time(s): image Manifest does not contain descriptor matching platform 'linux/amd64'.",
         stage: "image-pull",
@@ -591,7 +581,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/containers-roadmap#1120 — older wording of the platform mismatch (buildah OCI image on Fargate PV 1.4.0)
+    // Source: https://github.com/aws/containers-roadmap/issues/1120 — older wording of the platform mismatch (buildah OCI image on Fargate PV 1.4.0)
     Row {
         reason: "CannotPullContainerError: failed to find a descriptor for platform {linux/amd64}",
         stage: "image-pull",
@@ -599,7 +589,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/containers-roadmap#1658 — Artifactory image without repositoryCredentials
+    // Source: https://github.com/aws/containers-roadmap/issues/1658 — Artifactory image without repositoryCredentials
     // The registry wants credentials the task definition does not give (repositoryCredentials).
     Row {
         reason: r#"CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "rrr-docker-nonprod-virtual.us.artifactory.r1.rrr.com/rrr-backend-service/aws2o:20220128.2": failed to authorize: failed to fetch anonymous token."#,
@@ -610,7 +600,7 @@ pub const ROWS: &[Row] = &[
         ),
         action: None,
     },
-    // Source: aws/aws-xray-daemon#146 — Docker Hub manifest fetch failed, truncated inside the digest
+    // Source: https://github.com/aws/aws-xray-daemon/issues/146 — Docker Hub manifest fetch failed, truncated inside the digest
     Row {
         reason: "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReaderSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/amazon/aws-xray-daemon/manifests/sha256:2d964e1dbe7a8c9f03f4e9580ff00220bc84ce0294539c6...",
         stage: "image-pull",
@@ -618,7 +608,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/aws-for-fluent-bit#194 — Docker Hub "latest" tag, truncated inside the digest
+    // Source: https://github.com/aws/aws-for-fluent-bit/issues/194 — Docker Hub "latest" tag, truncated inside the digest
     Row {
         reason: "CannotPullContainerError: inspect image has been retried 5 time(s): httpReaderSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/amazon/aws-for-fluent-bit/manifests/sha256:3b4efc1832605c5449308a726941410c28ded459110b31eeff5d001...",
         stage: "image-pull",
@@ -626,7 +616,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/amazon-ecs-agent#1434 (maintainer comment) — EC2 host disk full during layer extraction
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/1434 (maintainer comment) — EC2 host disk full during layer extraction
     Row {
         reason: "CannotPullContainerError: failed to register layer: Error processing tar file(exit status 1): write /tmp/my_large_file: no space left on device",
         stage: "image-pull",
@@ -634,7 +624,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/amazon-ecs-agent#498 — ECR GetAuthorizationToken throttling as logged by the EC2 agent (reason text up to the SDK's line break)
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/498 — ECR GetAuthorizationToken throttling as logged by the EC2 agent (reason text up to the SDK's line break)
     Row {
         reason: "CannotPullECRContainerError: ThrottlingException: Rate exceeded",
         stage: "ecr-auth",
@@ -646,7 +636,7 @@ pub const ROWS: &[Row] = &[
     // Other start failures seen next to these
     // ---------------------------------------------------------------------------------
 
-    // Source: PrefectHQ/prefect#12003 — issue title: Prefect wraps stopCode + stoppedReason; Docker Hub 429 during an outage (cut after "toomanyrequests:")
+    // Source: https://github.com/PrefectHQ/prefect/issues/12003 — issue title: Prefect wraps stopCode + stoppedReason; Docker Hub 429 during an outage (cut after "toomanyrequests:")
     Row {
         reason: "Flow run could not be submitted to infrastructure: TaskFailedToStart - 429 Too Many Requests - Server message: toomanyrequests:",
         stage: "other",
@@ -662,7 +652,7 @@ pub const ROWS: &[Row] = &[
         resource: None,
         action: None,
     },
-    // Source: aws/amazon-ecs-agent#2954 — Fargate + EFS, entrypoint path hidden by the mount; truncated mid-word ("direct...")
+    // Source: https://github.com/aws/amazon-ecs-agent/issues/2954 — Fargate + EFS, entrypoint path hidden by the mount; truncated mid-word ("direct...")
     Row {
         reason: r#"CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: OCI runtime create failed: container_linux.go:370: starting container process caused: exec: "/opt/sonarqube/bin/run.sh": stat /opt/sonarqube/bin/run.sh...no such file or direct..."#,
         stage: "container-runtime",

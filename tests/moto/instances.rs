@@ -22,6 +22,11 @@ enum Host {
 const FIXTURE: &str = "ecs-task-stopped-managed-instances-secrets-network.json";
 
 async fn ec2_world(host: Host) -> (World, String, String) {
+    ec2_world_stopped_by(host, FIXTURE).await
+}
+
+/// The EC2 world, its task stopped as the event `fixture` says.
+async fn ec2_world_stopped_by(host: Host, fixture: &str) -> (World, String, String) {
     let config = config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
@@ -171,7 +176,7 @@ async fn ec2_world(host: Host) -> (World, String, String) {
         .task_definition_arn()
         .unwrap()
         .to_string();
-    let mut event = event_fixture(FIXTURE);
+    let mut event = event_fixture(fixture);
     let reason = event["detail"]["stoppedReason"]
         .as_str()
         .unwrap()
@@ -239,6 +244,42 @@ async fn an_instance_in_a_subnet_without_a_route_is_the_root_cause() {
         .find(|f| f.id == "platform.launch-type")
         .unwrap();
     assert!(launch.detail.contains(&instance), "{}", launch.detail);
+}
+
+/// The pull failed on the instance, said only in the container's reason (the task's is
+/// "Essential container in task exited"): the doctor reads the container's and judges the
+/// instance's path.
+#[tokio::test]
+async fn a_pull_error_in_the_containers_reason_is_diagnosed_on_the_instances_path() {
+    let _moto = moto().await;
+    let (world, _, subnet) = ec2_world_stopped_by(
+        Host::PrivateWithoutRoute,
+        "ecs-task-stopped-ec2-image-pull-container-reason.json",
+    )
+    .await;
+    let report = diagnose(&world).await;
+    assert_eq!(
+        report.task.stopped_reason,
+        "Essential container in task exited"
+    );
+    assert!(
+        report
+            .task
+            .container_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("CannotPullContainerError")),
+        "{:?}",
+        report.task.container_reason
+    );
+    assert_eq!(
+        report.failure.stage,
+        ecs_task_doctor::reason::Stage::ImagePull
+    );
+    assert_eq!(
+        report.failure.error,
+        ecs_task_doctor::reason::ErrorKind::Network
+    );
+    assert_root(&report, "network.default-route", &subnet);
 }
 
 #[tokio::test]

@@ -37,6 +37,10 @@ const START_FAILURES: &[&str] = &[
     "ecs-task-stopped-managed-instances-secrets-network.json",
 ];
 const IMAGE_PULLS: &[&str] = &["ecs-task-stopped-image-not-found.json"];
+/// An EC2 pull failure, said only in the container's reason. moto's matcher (5.2.5) does not
+/// descend into arrays of objects, so this is not sent through it: the pattern's `containers`
+/// branch is checked against the `stoppedReason` one instead, and the intake below.
+const CONTAINER_PULLS: &[&str] = &["ecs-task-stopped-ec2-image-pull-container-reason.json"];
 const OTHER: &[&str] = &[
     "ecs-task-running.json",
     "ecs-task-stopped-essential-container-exited.json",
@@ -170,9 +174,38 @@ fn the_cluster_rules_match_what_the_rules_for_every_cluster_match() {
     }
 }
 
+/// The pull rule matches the error names in the task's reason or in any container's reason
+/// (a field of an array of objects matches when any element does: eb-event-patterns-arrays.html).
+#[test]
+fn the_pull_rule_reads_the_containers_reasons_as_it_reads_the_tasks() {
+    let pattern = rule_pattern("TaskStoppedWithImagePullError");
+    let branches = pattern["detail"]["$or"].as_array().expect("an $or");
+    assert_eq!(branches.len(), 2);
+    let task = &branches[0]["stoppedReason"];
+    assert!(task.is_array());
+    assert_eq!(&branches[1]["containers"]["reason"], task);
+    let names: Vec<String> = task
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["wildcard"]
+                .as_str()
+                .unwrap()
+                .trim_matches('*')
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ecs_task_doctor::event::PULL_ERRORS);
+}
+
 #[test]
 fn the_intake_diagnoses_exactly_what_the_rules_send() {
-    for name in START_FAILURES.iter().chain(IMAGE_PULLS) {
+    for name in START_FAILURES
+        .iter()
+        .chain(IMAGE_PULLS)
+        .chain(CONTAINER_PULLS)
+    {
         assert!(
             matches!(intake(event_fixture(name)).unwrap(), Intake::Diagnose(_)),
             "{name} is sent but not diagnosed"

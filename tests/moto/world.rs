@@ -479,7 +479,7 @@ pub const LOG_GROUP: &str = "/ecs/web";
 /// What the task definition references, all in order: the execution role (trusted by ECS
 /// tasks, with an inline policy for the image, the logs and the secret), the log group, and
 /// the image in ECR.
-async fn identity_and_references(config: &aws_config::SdkConfig, secret_arn: &str) {
+pub(super) async fn identity_and_references(config: &aws_config::SdkConfig, secret_arn: &str) {
     let iam = aws_sdk_iam::Client::new(config);
     let trust = serde_json::json!({
         "Version": "2012-10-17",

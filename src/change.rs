@@ -734,6 +734,7 @@ mod tests {
             version_stages: vec!["AWSCURRENT".into()],
             version_ids: vec!["v1".into()],
             resource_policy: None,
+            resource_policy_error: None,
             tags: Tags::new(),
         }
     }

@@ -638,6 +638,7 @@ mod tests {
             state: Some("Disabled".into()),
             manager: Some("CUSTOMER".into()),
             policy: None,
+            policy_error: None,
         });
         facts.references.images.push(ImageLookup {
             image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into(),
@@ -645,6 +646,7 @@ mod tests {
             repository: Lookup::NotFound,
             image_lookup: Lookup::NotFound,
             policy: None,
+            policy_error: None,
         });
         facts.task.stopped_reason = "ResourceInitializationError: unable to pull secrets or \
             registry auth: execution resource retrieval failed: unable to retrieve secret from \

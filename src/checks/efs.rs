@@ -159,6 +159,14 @@ fn nfs_access(check: &Check, cx: &Context) -> Vec<Finding> {
         let Some(target) = zone_target(facts, system) else {
             continue;
         };
+        if let Some(error) = &target.security_groups_error {
+            findings.push(check.skipped(format!(
+                "Skipped: the security groups of mount target {} of {} are unknown: the doctor \
+                 could not call elasticfilesystem:DescribeMountTargetSecurityGroups ({error}).",
+                target.id, system.file_system_id
+            )));
+            continue;
+        }
         let target_groups: Vec<&str> = target.security_groups.iter().map(String::as_str).collect();
         let target_cidrs = facts
             .network

@@ -71,7 +71,17 @@ fn key(check: &Check, cx: &Context) -> Vec<Finding> {
                     continue;
                 }
                 let Some(policy) = key.policy.as_deref() else {
-                    findings.push(check.pass(format!("KMS key {id} is enabled."), &[id]));
+                    findings.push(match &key.policy_error {
+                        Some(error) => check.warn(
+                            format!(
+                                "KMS key {id} is enabled; whether its key policy lets the \
+                                 execution role decrypt is unknown: the doctor could not call \
+                                 kms:GetKeyPolicy ({error})."
+                            ),
+                            &[id],
+                        ),
+                        None => check.pass(format!("KMS key {id} is enabled."), &[id]),
+                    });
                     continue;
                 };
                 let request = Request {

@@ -81,6 +81,17 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
             findings.push(check.pass(format!("Image {image} exists."), &resources));
             continue;
         }
+        if let (None, Some(error)) = (&lookup.policy, &lookup.policy_error) {
+            findings.push(check.warn(
+                format!(
+                    "Image {image} lives in account {owner}; whether its repository policy lets \
+                     account {account} pull is unknown: the doctor could not call \
+                     ecr:GetRepositoryPolicy ({error})."
+                ),
+                &resources,
+            ));
+            continue;
+        }
         let Some(policy) = lookup.policy.as_deref() else {
             findings.push(check.fail(
                 format!(
@@ -129,4 +140,45 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
         });
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::facts::ImageLookup;
+    use crate::test_support::{healthy_nat, with_task_definition};
+
+    /// An image in another account, its repository policy as read.
+    fn cross_account(policy_error: Option<&str>) -> Vec<Finding> {
+        let mut facts = with_task_definition(healthy_nat());
+        let image = "999999999999.dkr.ecr.us-east-1.amazonaws.com/shared/web:1.8.2";
+        facts.task_definition.as_mut().unwrap().containers[0].image = image.into();
+        facts.references.images.push(ImageLookup {
+            image: image.into(),
+            repository_arn: "arn:aws:ecr:us-east-1:999999999999:repository/shared/web".into(),
+            repository: Lookup::Found,
+            image_lookup: Lookup::Found,
+            policy: None,
+            policy_error: policy_error.map(str::to_string),
+        });
+        (IMAGE.run)(&IMAGE, &Context::new(&facts))
+    }
+
+    #[test]
+    fn a_repository_without_a_policy_fails_and_an_unreadable_one_is_unknown() {
+        let findings = cross_account(None);
+        assert_eq!(findings[0].status, Status::Fail, "{}", findings[0].detail);
+        let findings = cross_account(Some(
+            "the doctor's role may not call ecr:GetRepositoryPolicy",
+        ));
+        assert_eq!(findings[0].status, Status::Warn);
+        assert!(
+            findings[0]
+                .detail
+                .contains("whether its repository policy lets account"),
+            "{}",
+            findings[0].detail
+        );
+    }
 }

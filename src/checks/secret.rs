@@ -207,6 +207,17 @@ fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
             resource: arn,
             principals: Some(&principals),
         };
+        if let (None, Some(error)) = (&lookup.resource_policy, &lookup.resource_policy_error) {
+            findings.push(check.warn(
+                format!(
+                    "Whether the resource policy of secret {arn} (account {account}) lets the \
+                     execution role read it is unknown: the doctor could not call \
+                     secretsmanager:GetResourcePolicy ({error})."
+                ),
+                &[arn],
+            ));
+            continue;
+        }
         findings.push(
             match lookup
                 .resource_policy

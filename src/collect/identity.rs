@@ -256,14 +256,18 @@ async fn read_references(
             .is_some_and(|a| a != task.account)
             && found.lookup == Lookup::Found
         {
-            found.resource_policy = clients
+            match clients
                 .secrets
                 .get_resource_policy()
                 .secret_id(&reference.id)
                 .send()
                 .await
-                .ok()
-                .and_then(|out| out.resource_policy().map(str::to_string));
+            {
+                Ok(out) => found.resource_policy = out.resource_policy().map(str::to_string),
+                Err(error) => {
+                    found.resource_policy_error = Some(gap(Read::GetResourcePolicy, &error).reason)
+                }
+            }
         }
         found
     }));
@@ -362,6 +366,7 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
         version_stages: vec![],
         version_ids: vec![],
         resource_policy: None,
+        resource_policy_error: None,
         tags: Default::default(),
     };
     match clients.secrets.describe_secret().secret_id(id).send().await {
@@ -538,6 +543,7 @@ async fn describe_image(
         repository: Lookup::Found,
         image_lookup: Lookup::Found,
         policy: None,
+        policy_error: None,
     };
     let described = clients
         .ecr
@@ -558,15 +564,19 @@ async fn describe_image(
         },
     }
     if registry != account && matches!(found.repository, Lookup::Found) {
-        found.policy = clients
+        match clients
             .ecr
             .get_repository_policy()
             .registry_id(&registry)
             .repository_name(&name)
             .send()
             .await
-            .ok()
-            .and_then(|out| out.policy_text().map(str::to_string));
+        {
+            Ok(out) => found.policy = out.policy_text().map(str::to_string),
+            // No policy at all: the account has no grant.
+            Err(error) if error.code() == Some("RepositoryPolicyNotFoundException") => {}
+            Err(error) => found.policy_error = Some(gap(Read::GetRepositoryPolicy, &error).reason),
+        }
     }
     found
 }
@@ -597,6 +607,7 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
             state: None,
             manager: None,
             policy: None,
+            policy_error: None,
         };
         match clients.kms.describe_key().key_id(&reference).send().await {
             Ok(out) => {
@@ -610,15 +621,19 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
                     .map(|m| m.as_str().to_string());
                 if key.manager.as_deref() == Some("CUSTOMER") {
                     let id = key.arn.clone().unwrap_or_else(|| reference.clone());
-                    key.policy = clients
+                    match clients
                         .kms
                         .get_key_policy()
                         .key_id(id)
                         .policy_name("default")
                         .send()
                         .await
-                        .ok()
-                        .and_then(|out| out.policy().map(str::to_string));
+                    {
+                        Ok(out) => key.policy = out.policy().map(str::to_string),
+                        Err(error) => {
+                            key.policy_error = Some(gap(Read::GetKeyPolicy, &error).reason)
+                        }
+                    }
                 }
             }
             Err(error) => key.lookup = lookup_error(Read::DescribeKey, &error),
@@ -763,8 +778,13 @@ async fn describe_file_system(
             ip_address: target.ip_address().map(str::to_string),
             state: target.life_cycle_state().as_str().to_string(),
             security_groups: groups
+                .as_ref()
                 .map(|g| g.security_groups().to_vec())
                 .unwrap_or_default(),
+            security_groups_error: groups
+                .as_ref()
+                .err()
+                .map(|error| gap(Read::DescribeMountTargetSecurityGroups, error).reason),
         })
         .collect();
     found

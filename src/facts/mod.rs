@@ -138,13 +138,19 @@ reads! {
     GetPolicyVersion => "iam:GetPolicyVersion",
     SimulatePrincipalPolicy => "iam:SimulatePrincipalPolicy",
     DescribeSecret => "secretsmanager:DescribeSecret",
+    /// A secret's resource policy, for a secret in another account.
+    GetResourcePolicy => "secretsmanager:GetResourcePolicy",
     DescribeParameters => "ssm:DescribeParameters",
     DescribeKey => "kms:DescribeKey",
+    GetKeyPolicy => "kms:GetKeyPolicy",
     DescribeLogGroups => "logs:DescribeLogGroups",
     /// ListObjectsV2 on the environment file's key: whether the object exists, never its body.
     ListBucket => "s3:ListBucket",
     DescribeImages => "ecr:DescribeImages",
+    /// A repository's policy, for a repository in another account.
+    GetRepositoryPolicy => "ecr:GetRepositoryPolicy",
     DescribeMountTargets => "elasticfilesystem:DescribeMountTargets",
+    DescribeMountTargetSecurityGroups => "elasticfilesystem:DescribeMountTargetSecurityGroups",
     DescribeAccessPoints => "elasticfilesystem:DescribeAccessPoints",
     /// The member role in the task's account, for a task of another account of the organisation.
     AssumeRole => "sts:AssumeRole",

@@ -47,6 +47,9 @@ pub struct MountTarget {
     pub state: String,
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// Why DescribeMountTargetSecurityGroups failed: the groups are unknown, not none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_groups_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -68,6 +71,9 @@ pub struct SecretLookup {
     pub version_ids: Vec<String>,
     /// The secret's resource policy, read for secrets in another account.
     pub resource_policy: Option<String>,
+    /// Why GetResourcePolicy failed: the policy is unknown, not absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy_error: Option<String>,
     #[serde(default, skip_serializing_if = "super::Tags::is_empty")]
     pub tags: super::Tags,
 }
@@ -98,6 +104,9 @@ pub struct KmsKey {
     /// `AWS` or `CUSTOMER`.
     pub manager: Option<String>,
     pub policy: Option<String>,
+    /// Why GetKeyPolicy failed: the policy is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -125,4 +134,7 @@ pub struct ImageLookup {
     pub image_lookup: Lookup,
     /// The repository policy, for a repository in another account.
     pub policy: Option<String>,
+    /// Why GetRepositoryPolicy failed (other than the repository having none): unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_error: Option<String>,
 }

@@ -94,6 +94,44 @@ async fn a_mount_target_whose_group_refuses_nfs_is_the_root_cause() {
     );
 }
 
+/// The mount target's groups could not be read: the NFS check says so instead of taking "no
+/// groups" for an answer and blaming them.
+#[tokio::test]
+async fn unreadable_mount_target_groups_are_skipped_not_blamed() {
+    use super::faults::FaultProxy;
+    use super::network::diagnose_through;
+    let _moto = moto().await;
+    let (world, id) = world_with_file_system(None).await;
+    let target = {
+        mount_target(&world, &id, true).await;
+        let efs = aws_sdk_efs::Client::new(&world.config);
+        let out = efs
+            .describe_mount_targets()
+            .file_system_id(&id)
+            .send()
+            .await
+            .unwrap();
+        out.mount_targets()[0].mount_target_id().to_string()
+    };
+    let proxy = FaultProxy::start(&["--deny", "elasticfilesystem:*/security-groups"]);
+    let report = diagnose_through(&world, &proxy).await;
+    let nfs = report
+        .findings
+        .iter()
+        .find(|f| f.id == "efs.nfs-access")
+        .unwrap();
+    assert_eq!(nfs.status, Status::Skipped, "{}", nfs.detail);
+    assert!(
+        nfs.detail.contains(&target)
+            && nfs
+                .detail
+                .contains("may not call elasticfilesystem:DescribeMountTargetSecurityGroups"),
+        "{}",
+        nfs.detail
+    );
+    assert_ne!(report.root_cause.as_deref(), Some("efs.nfs-access"));
+}
+
 #[tokio::test]
 async fn a_reachable_mount_target_passes_and_a_missing_access_point_fails() {
     let _moto = moto().await;

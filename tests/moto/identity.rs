@@ -274,6 +274,36 @@ async fn a_disabled_customer_key_behind_the_secret_is_the_root_cause() {
     );
 }
 
+/// The customer key's policy could not be read: the key check says it cannot tell, instead of
+/// passing the key as if its policy had been judged.
+#[tokio::test]
+async fn an_unreadable_key_policy_is_said_not_passed() {
+    use super::faults::FaultProxy;
+    use super::network::diagnose_through;
+    let _moto = moto().await;
+    let config = config().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let world = build_with(HEALTHY, DENIED, |container, _| container).await;
+    let key = kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    aws_sdk_secretsmanager::Client::new(&world.config)
+        .update_secret()
+        .secret_id(SECRET_NAME)
+        .kms_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(&["--deny", "kms:*GetKeyPolicy"]);
+    let report = diagnose_through(&world, &proxy).await;
+    let finding = report.findings.iter().find(|f| f.id == "kms.key").unwrap();
+    assert_eq!(finding.status.as_str(), "warn", "{}", finding.detail);
+    assert!(
+        finding.detail.contains("may not call kms:GetKeyPolicy"),
+        "{}",
+        finding.detail
+    );
+}
+
 #[tokio::test]
 async fn a_log_group_that_was_never_created_is_the_root_cause() {
     let _moto = moto().await;

@@ -323,10 +323,7 @@ async fn an_instance_with_a_public_ip_passes_the_path_checks() {
 #[tokio::test]
 async fn a_denied_instance_read_is_said_and_blames_nothing() {
     use super::faults::FaultProxy;
-    use ecs_task_doctor::aws::ClientCache;
-    use ecs_task_doctor::collect::Target;
-    use ecs_task_doctor::doctor::Doctor;
-    use ecs_task_doctor::event::{Intake, intake};
+    use super::network::diagnose_through;
     let _moto = moto().await;
     let (world, _, _) = ec2_world(Host::PrivateWithoutRoute).await;
     for (pattern, action) in [
@@ -337,14 +334,7 @@ async fn a_denied_instance_read_is_said_and_blames_nothing() {
         ),
     ] {
         let proxy = FaultProxy::start(&["--deny", pattern]);
-        let config = world.config.to_builder().endpoint_url(&proxy.url).build();
-        let Intake::Diagnose(task) = intake(world.event.clone()).unwrap() else {
-            panic!("not diagnosable")
-        };
-        let (_, report) = Doctor::new(ClientCache::new(config))
-            .diagnose(Target::Event(&task), None, None)
-            .await
-            .unwrap();
+        let report = diagnose_through(&world, &proxy).await;
         let reads = report
             .findings
             .iter()

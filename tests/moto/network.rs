@@ -10,10 +10,23 @@ use ecs_task_doctor::event::{Intake, intake};
 use ecs_task_doctor::verdict::Report;
 
 pub async fn diagnose(world: &World) -> Report {
+    diagnose_with(world, world.config.clone()).await
+}
+
+/// [`diagnose`], every read going through `proxy` (a fault proxy in front of moto).
+pub async fn diagnose_through(world: &World, proxy: &super::faults::FaultProxy) -> Report {
+    diagnose_with(
+        world,
+        world.config.to_builder().endpoint_url(&proxy.url).build(),
+    )
+    .await
+}
+
+async fn diagnose_with(world: &World, config: aws_config::SdkConfig) -> Report {
     let Intake::Diagnose(task) = intake(world.event.clone()).unwrap() else {
         panic!("the world's event is not diagnosable")
     };
-    let doctor = Doctor::new(ClientCache::new(world.config.clone()));
+    let doctor = Doctor::new(ClientCache::new(config));
     let (_, report) = doctor
         .diagnose(Target::Event(&task), None, None)
         .await

@@ -349,10 +349,10 @@ fn consistent(failure: &Failure, finding: &Finding) -> bool {
     if failure.aws_side {
         return category == IamRole && network_stage;
     }
-    // A capacity provider that cannot launch instances stops no task at a start stage: the
-    // tasks it cannot place never start; it fails the next launch.
+    // A capacity provider that cannot launch instances did not stop a task already placed on
+    // an instance: it fails the next launch.
     if finding.id == crate::checks::platform::MANAGED_INSTANCES.id {
-        return failure.stage == Stage::Other;
+        return false;
     }
     // An endpoint policy answers with a denial: the network worked.
     let denial = finding.id == crate::checks::endpoint::POLICY.id;

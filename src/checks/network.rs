@@ -232,7 +232,7 @@ fn dual_stack(destination: &Destination) -> bool {
     matches!(
         destination,
         Destination::Aws {
-            service: EcrApi | EcrDkr | S3 | Logs,
+            service: EcrApi | EcrDkr | EcrDkrDualStack | S3 | Logs,
             ..
         }
     )
@@ -381,24 +381,20 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
     // An interface endpoint serves an IPv6-only subnet only with IPv6 addresses (IpAddressType
     // ipv6 or dualstack) and AAAA records for its private DNS name (DnsRecordIpType ipv6 or
     // dualstack; service-defined gives A records only there) (privatelink-access-aws-
-    // services.html, API_DnsOptionsSpecification.html). An answer without the fields (older
+    // services.html, API_DnsOptionsSpecification.html), unless DNS64 and NAT64 reach its IPv4
+    // addresses as they reach any IPv4-only destination. An answer without the fields (older
     // endpoints, the emulator) is not judged.
-    for (need, path) in &cx.plan {
+    let through_nat64 = subnet.enable_dns64 && nat64.is_some();
+    for (need, path) in cx.plan.iter().filter(|_| !through_nat64) {
         let ServicePath::InterfaceEndpoint(endpoint) = path else {
             continue;
         };
         let address = endpoint.ip_address_type.as_deref();
         let records = endpoint.dns_record_ip_type.as_deref();
         let problem = if address == Some("ipv4") {
-            format!(
-                "has IPv4 addresses only (IpAddressType {})",
-                address.unwrap_or_default()
-            )
-        } else if matches!(records, Some("ipv4" | "service-defined")) {
-            format!(
-                "publishes only A records for its private DNS name (DnsRecordIpType {})",
-                records.unwrap_or_default()
-            )
+            "has IPv4 addresses only (IpAddressType ipv4)".to_string()
+        } else if let Some(records @ ("ipv4" | "service-defined")) = records {
+            format!("publishes only A records for its private DNS name (DnsRecordIpType {records})")
         } else {
             continue;
         };
@@ -409,11 +405,43 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
                 ..
             }
         );
-        let ecr_note = if ecr {
-            " ECR does not serve PrivateLink over dual-stack (AmazonECR vpc-endpoints.html): for \
-             ECR, turn on DNS64 and route 64:ff9b::/96 to a NAT gateway instead."
+        // ECR serves no PrivateLink over dual-stack (ecr-requests.html): only NAT64 helps.
+        let fix = if ecr {
+            format!(
+                "aws ec2 modify-subnet-attribute --subnet-id {id} --enable-dns64 and aws ec2 \
+                 create-route --route-table-id {rtb} --destination-ipv6-cidr-block 64:ff9b::/96 \
+                 --nat-gateway-id <NAT gateway>: ECR serves no PrivateLink over IPv6, so DNS64 \
+                 and NAT64 reach endpoint {} over its IPv4 addresses.",
+                endpoint.id
+            )
         } else {
-            ""
+            // dualstack needs both families in every endpoint subnet, ipv6 IPv6-only subnets.
+            let subnets: Vec<_> = endpoint
+                .subnet_ids
+                .iter()
+                .filter_map(|s| facts.network.subnet(s))
+                .collect();
+            let address_type = if !subnets.is_empty()
+                && subnets
+                    .iter()
+                    .all(|s| !s.ipv6_cidrs.is_empty() && s.cidr.is_some())
+            {
+                "dualstack"
+            } else if !subnets.is_empty()
+                && subnets
+                    .iter()
+                    .all(|s| !s.ipv6_cidrs.is_empty() && s.cidr.is_none())
+            {
+                "ipv6"
+            } else {
+                "dualstack (after giving every endpoint subnet an IPv6 CIDR)"
+            };
+            let records = address_type.split(' ').next().unwrap_or("dualstack");
+            format!(
+                "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --ip-address-type \
+                 {address_type} --dns-options DnsRecordIpType={records}",
+                endpoint.id
+            )
         };
         findings.push(
             check
@@ -428,12 +456,7 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
                     ),
                     &[endpoint.id.as_str(), id],
                 )
-                .with_fix(format!(
-                    "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --ip-address-type \
-                     dualstack --dns-options DnsRecordIpType=dualstack  (its subnets need IPv6 \
-                     CIDRs).{ecr_note}",
-                    endpoint.id
-                )),
+                .with_fix(fix),
         );
     }
     // The security groups must let HTTPS out to IPv6 addresses.
@@ -1282,6 +1305,31 @@ mod tests {
         facts
     }
 
+    /// ECR serves its dual-stack name through no endpoint: with ECR endpoints and no route
+    /// out, the pull has no path, and the route is the fault.
+    #[test]
+    fn a_dual_stack_image_name_needs_the_internet_despite_ecr_endpoints() {
+        let mut facts = endpoints_design();
+        let findings = run(&DEFAULT_ROUTE, &facts);
+        assert!(
+            findings.iter().all(|f| f.status != Status::Fail),
+            "{findings:?}"
+        );
+        facts.task_definition.as_mut().unwrap().containers[0].image =
+            "123456789012.dkr-ecr.us-east-1.on.aws/web:1.8.2".into();
+        let finding = run(&DEFAULT_ROUTE, &facts)
+            .into_iter()
+            .find(|f| f.status == Status::Fail)
+            .expect("the dual-stack registry needs the route");
+        assert!(
+            finding
+                .detail
+                .contains("ECR's dual-stack registry (dkr-ecr.us-east-1.on.aws)"),
+            "{}",
+            finding.detail
+        );
+    }
+
     #[test]
     fn an_ipv6_only_subnet_is_judged_by_the_acls_ipv6_entries() {
         use crate::checks::nacl::TASK_SUBNET;
@@ -1312,7 +1360,6 @@ mod tests {
     #[test]
     fn an_ipv4_only_interface_endpoint_does_not_serve_an_ipv6_only_subnet() {
         let mut facts = ipv6_only();
-        with_nat64(&mut facts);
         facts.network.vpc_endpoints.push(crate::facts::VpcEndpoint {
             id: "vpce-0secrets".into(),
             service_name: "com.amazonaws.us-east-1.secretsmanager".into(),
@@ -1339,6 +1386,11 @@ mod tests {
         assert!(only(&IPV6, &facts).detail.contains("only A records"));
         let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
         endpoint.dns_record_ip_type = Some("dualstack".into());
+        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        // DNS64 and NAT64 reach an IPv4-only endpoint as any IPv4 destination.
+        let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
+        endpoint.ip_address_type = Some("ipv4".into());
+        with_nat64(&mut facts);
         assert_eq!(only(&IPV6, &facts).status, Status::Pass);
     }
 

@@ -113,12 +113,12 @@ fn is_aws_managed(arn: &str, name: &str) -> bool {
 }
 const INSTANCE_ROLE_PREFIX: &str = "ecsInstanceRole";
 
-/// The capacity provider of an ECS Managed Instances task: it exists, its instance profile
-/// exists and holds a role, and that role's name fits the infrastructure role's PassRole
-/// grant. Instances launched before a change keep running, so this fails the next launch,
-/// not necessarily this task's.
+/// The capacity provider of an ECS Managed Instances task: it exists, its infrastructure role
+/// exists, its instance profile exists and holds a role, and that role fits the infrastructure
+/// role's PassRole grant. Instances launched before a change keep running, so this fails the
+/// next launch, not this task's start (the verdict lists it as also broken).
 fn managed_instances_provider(check: &Check, cx: &Context) -> Vec<Finding> {
-    use crate::facts::{AttachedPolicies, InstanceProfileLookup};
+    use crate::facts::{InstanceProfileLookup, RolePolicies};
     let facts = cx.facts;
     if !facts.task.is_managed_instances() {
         return vec![];
@@ -145,14 +145,29 @@ fn managed_instances_provider(check: &Check, cx: &Context) -> Vec<Finding> {
              capacity provider, or create {name} again (aws ecs create-capacity-provider)."
         ))];
     }
+    let infrastructure = provider.infrastructure_role_name().unwrap_or("(unknown)");
+    if provider.infrastructure_role_policies == Some(RolePolicies::RoleNotFound) {
+        return vec![check.fail(
+            format!(
+                "Infrastructure role {infrastructure} of capacity provider {name} does not \
+                 exist: ECS cannot launch or manage its instances."
+            ),
+            &[name, infrastructure],
+        )
+        .with_fix(format!(
+            "Create role {infrastructure} trusted by ecs.amazonaws.com with the managed policy \
+             {MANAGED_INFRASTRUCTURE_POLICY}, or update capacity provider {name} to an \
+             existing infrastructure role."
+        ))];
+    }
     let Some(profile) = provider.instance_profile_name() else {
         return vec![check.skipped(format!(
             "Skipped: capacity provider {name} names no instance profile in its launch template."
         ))];
     };
-    let role = match &provider.instance_profile {
-        Some(InstanceProfileLookup::Found { roles }) => match roles.first() {
-            Some(role) => role.as_str(),
+    let role_arn = match &provider.instance_profile {
+        Some(InstanceProfileLookup::Found { role_arns }) => match role_arns.first() {
+            Some(arn) => arn.as_str(),
             None => {
                 return vec![check.fail(
                     format!(
@@ -187,73 +202,95 @@ fn managed_instances_provider(check: &Check, cx: &Context) -> Vec<Finding> {
                  ({reason})."
             ))];
         }
-        None => return vec![],
+        None => {
+            return vec![check.skipped(format!(
+                "Skipped: instance profile {profile} of capacity provider {name} was not read."
+            ))];
+        }
     };
-    if role.starts_with(INSTANCE_ROLE_PREFIX) {
+    let role = role_arn.rsplit('/').next().unwrap_or(role_arn);
+    // The grant is on the ARN, `role/ecsInstanceRole*`: a role under a path (role/ecs/…) is
+    // outside it whatever its name.
+    let fits = role_arn
+        .split_once(":role/")
+        .is_some_and(|(_, path_and_name)| path_and_name.starts_with(INSTANCE_ROLE_PREFIX));
+    if fits {
         return vec![check.pass(
             format!(
                 "Capacity provider {name} launches instances with instance profile {profile}, \
                  whose role {role} fits the managed infrastructure policy's iam:PassRole grant \
-                 (ecsInstanceRole*)."
+                 (role/ecsInstanceRole*)."
             ),
             &[name, profile, role],
         )];
     }
-    let infrastructure = provider.infrastructure_role_name().unwrap_or("(unknown)");
+    let outside = format!(
+        "Capacity provider {name}'s instance role {role_arn} (instance profile {profile}) is \
+         outside role/ecsInstanceRole*"
+    );
+    let fix = format!(
+        "Create a role named ecsInstanceRole-{name} (no path) with {role}'s policies and trust \
+         and put it in instance profile {profile} in place of {role} (CloudFormation: set \
+         RoleName, since generated names do not start with ecsInstanceRole), or grant \
+         {infrastructure} iam:PassRole on {role_arn} in a policy of your own."
+    );
     match &provider.infrastructure_role_policies {
-        Some(AttachedPolicies::Listed { arns })
-            if arns
+        Some(RolePolicies::Listed { attached, inline }) => {
+            let managed = attached
                 .iter()
-                .any(|a| is_aws_managed(a, MANAGED_INFRASTRUCTURE_POLICY)) =>
-        {
-            vec![check.fail(
-                format!(
-                    "Capacity provider {name}'s instance role {role} (instance profile \
-                     {profile}) does not start with ecsInstanceRole, but infrastructure role \
-                     {infrastructure} uses the managed policy {MANAGED_INFRASTRUCTURE_POLICY}, \
-                     which may pass only roles named ecsInstanceRole*: ECS is denied \
-                     iam:PassRole when it launches an instance."
-                ),
-                &[name, profile, role, infrastructure],
-            )
-            .with_fix(format!(
-                "Create a role named ecsInstanceRole-{name} with {role}'s policies and trust, \
-                 put it in instance profile {profile} in place of {role} (CloudFormation: set \
-                 RoleName, since generated names do not start with ecsInstanceRole), or grant \
-                 {infrastructure} iam:PassRole on arn:aws:iam::{}:role/{role}.",
-                facts.task.account
-            ))]
+                .any(|a| is_aws_managed(a, MANAGED_INFRASTRUCTURE_POLICY));
+            let others: Vec<&str> = attached
+                .iter()
+                .filter(|a| !is_aws_managed(a, MANAGED_INFRASTRUCTURE_POLICY))
+                .chain(inline)
+                .map(String::as_str)
+                .collect();
+            match (managed, others.is_empty()) {
+                (true, true) => {
+                    vec![check.fail(
+                    format!(
+                        "{outside}, and infrastructure role {infrastructure} has only the \
+                         managed policy {MANAGED_INFRASTRUCTURE_POLICY}, which may pass only \
+                         roles named ecsInstanceRole*: ECS is denied iam:PassRole when it \
+                         launches an instance."
+                    ),
+                    &[name, profile, role, infrastructure],
+                )
+                .with_fix(fix)]
+                }
+                (true, false) => {
+                    vec![check.warn(
+                    format!(
+                        "{outside}: the managed policy {MANAGED_INFRASTRUCTURE_POLICY} of \
+                         infrastructure role {infrastructure} may not pass it, so one of its \
+                         other policies ({}) must grant iam:PassRole on it.",
+                        others.join(", ")
+                    ),
+                    &[name, profile, role, infrastructure],
+                )
+                .with_fix(fix)]
+                }
+                (false, _) => vec![check.info(
+                    format!(
+                        "{outside}; infrastructure role {infrastructure} does not use the \
+                         managed policy, so its own policy must grant iam:PassRole on {role}."
+                    ),
+                    &[name, role, infrastructure],
+                )],
+            }
         }
-        Some(AttachedPolicies::Listed { .. }) => vec![check.info(
+        Some(RolePolicies::Failed { reason }) => vec![check.warn(
             format!(
-                "Capacity provider {name}'s instance role {role} does not start with \
-                 ecsInstanceRole; infrastructure role {infrastructure} does not use the managed \
-                 policy, so its own policy must grant iam:PassRole on {role}."
-            ),
-            &[name, role, infrastructure],
-        )],
-        Some(AttachedPolicies::RoleNotFound) => vec![check.fail(
-            format!(
-                "Infrastructure role {infrastructure} of capacity provider {name} does not \
-                 exist: ECS cannot launch or manage its instances."
-            ),
-            &[name, infrastructure],
-        )
-        .with_fix(format!(
-            "Create role {infrastructure} trusted by ecs.amazonaws.com with the managed policy \
-             {MANAGED_INFRASTRUCTURE_POLICY}, or update capacity provider {name} to an \
-             existing infrastructure role."
-        ))],
-        Some(AttachedPolicies::Failed { reason }) => vec![check.warn(
-            format!(
-                "Capacity provider {name}'s instance role {role} does not start with \
-                 ecsInstanceRole; whether infrastructure role {infrastructure} may pass it is \
-                 unknown (iam:ListAttachedRolePolicies: {reason}). With the managed policy \
+                "{outside}; whether infrastructure role {infrastructure} may pass it is unknown \
+                 (its policies could not be listed: {reason}). With only the managed policy \
                  {MANAGED_INFRASTRUCTURE_POLICY} it may not."
             ),
             &[name, role, infrastructure],
         )],
-        None => vec![],
+        Some(RolePolicies::RoleNotFound) | None => vec![check.skipped(format!(
+            "Skipped: capacity provider {name} names no infrastructure role, so whether ECS may \
+             pass {role} is unknown."
+        ))],
     }
 }
 
@@ -402,7 +439,7 @@ mod tests {
     /// A Managed Instances task whose provider's launch template holds `role`, its
     /// infrastructure role with the managed policy or a policy of its own.
     fn on_provider(role: &str, managed_policy: bool) -> crate::facts::Facts {
-        use crate::facts::{AttachedPolicies, InstanceProfileLookup, ManagedInstancesProvider};
+        use crate::facts::{InstanceProfileLookup, ManagedInstancesProvider, RolePolicies};
         let mut facts = on_instance(healthy_nat(), "MANAGED_INSTANCES", PUBLIC_SUBNET, None);
         let policy = if managed_policy {
             "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForManagedInstances"
@@ -421,10 +458,11 @@ mod tests {
             subnets: vec![PUBLIC_SUBNET.into()],
             security_groups: vec!["sg-0task".into()],
             instance_profile: Some(InstanceProfileLookup::Found {
-                roles: vec![role.into()],
+                role_arns: vec![format!("arn:aws:iam::123456789012:role/{role}")],
             }),
-            infrastructure_role_policies: Some(AttachedPolicies::Listed {
-                arns: vec![policy.into()],
+            infrastructure_role_policies: Some(RolePolicies::Listed {
+                attached: vec![policy.into()],
+                inline: vec![],
             }),
         });
         facts
@@ -475,10 +513,11 @@ mod tests {
             .capacity_provider
             .as_mut()
             .unwrap()
-            .infrastructure_role_policies = Some(crate::facts::AttachedPolicies::Listed {
-            arns: vec![format!(
+            .infrastructure_role_policies = Some(crate::facts::RolePolicies::Listed {
+            attached: vec![format!(
                 "arn:aws:iam::123456789012:policy/{MANAGED_INFRASTRUCTURE_POLICY}"
             )],
+            inline: vec![],
         });
         assert_eq!(provider_finding(&facts).status, Status::Info);
     }
@@ -501,7 +540,7 @@ mod tests {
         );
 
         let provider = facts.capacity_provider.as_mut().unwrap();
-        provider.instance_profile = Some(InstanceProfileLookup::Found { roles: vec![] });
+        provider.instance_profile = Some(InstanceProfileLookup::Found { role_arns: vec![] });
         let finding = provider_finding(&facts);
         assert_eq!(finding.status, Status::Fail);
         assert!(

@@ -5,13 +5,14 @@
 //!
 //! For an ECS Managed Instances task, DescribeCapacityProviders runs beside
 //! DescribeContainerInstances, and GetInstanceProfile and the infrastructure role's
-//! ListAttachedRolePolicies beside DescribeInstances, so the provider adds no step.
+//! ListAttachedRolePolicies and ListRolePolicies beside DescribeInstances, so the provider
+//! adds no step.
 
 use super::{gap, lookup_error};
 use crate::aws::Clients;
 use crate::facts::{
-    AttachedPolicies, ContainerInstance, Ec2Instance, Gap, InstanceProfileLookup, Lookup,
-    ManagedInstancesProvider, Read, Task,
+    ContainerInstance, Ec2Instance, Gap, InstanceProfileLookup, Lookup, ManagedInstancesProvider,
+    Read, RolePolicies, Task,
 };
 
 /// The reads this step makes, for the time budget's gaps.
@@ -78,8 +79,8 @@ pub(super) async fn container_instance(clients: &Clients, task: &Task) -> Instan
 }
 
 /// The ECS Managed Instances capacity provider `name` of `cluster`: DescribeCapacityProviders,
-/// then GetInstanceProfile on its launch template's instance profile and ListAttachedRolePolicies
-/// on its infrastructure role, side by side.
+/// then GetInstanceProfile on its launch template's instance profile and the infrastructure
+/// role's policy lists, side by side.
 pub async fn managed_instances_provider(
     ecs: &aws_sdk_ecs::Client,
     iam: &aws_sdk_iam::Client,
@@ -140,6 +141,19 @@ async fn describe_provider(
         .await
         .map_err(|e| gap(Read::DescribeCapacityProviders, &e))?;
     let Some(found) = out.capacity_providers().first() else {
+        // `MISSING` is a provider that does not exist; any other failure leaves it unknown.
+        if let Some(reason) = out
+            .failures()
+            .iter()
+            .filter_map(|f| f.reason())
+            .find(|r| *r != "MISSING")
+        {
+            return Err(Gap {
+                read: Read::DescribeCapacityProviders,
+                reason: format!("DescribeCapacityProviders answered {reason} for {name}"),
+                transient: false,
+            });
+        }
         return Ok(Some(ManagedInstancesProvider {
             name: name.to_string(),
             found: false,
@@ -167,12 +181,12 @@ async fn describe_provider(
     }))
 }
 
-/// GetInstanceProfile on the provider's instance profile and ListAttachedRolePolicies on its
-/// infrastructure role, side by side.
+/// GetInstanceProfile on the provider's instance profile, and ListAttachedRolePolicies and
+/// ListRolePolicies on its infrastructure role, side by side.
 async fn provider_details(
     iam: &aws_sdk_iam::Client,
     provider: &ManagedInstancesProvider,
-) -> (Option<InstanceProfileLookup>, Option<AttachedPolicies>) {
+) -> (Option<InstanceProfileLookup>, Option<RolePolicies>) {
     let profile = async {
         let name = provider.instance_profile_name()?;
         let lookup = match iam
@@ -182,19 +196,15 @@ async fn provider_details(
             .await
         {
             Ok(out) => InstanceProfileLookup::Found {
-                roles: out
+                role_arns: out
                     .instance_profile()
-                    .map(|p| {
-                        p.roles()
-                            .iter()
-                            .map(|r| r.role_name().to_string())
-                            .collect()
-                    })
+                    .map(|p| p.roles().iter().map(|r| r.arn().to_string()).collect())
                     .unwrap_or_default(),
             },
+            // lookup_error answers NotFound or Failed.
             Err(e) => match lookup_error(Read::GetInstanceProfile, &e) {
                 Lookup::Failed(reason) => InstanceProfileLookup::Failed { reason },
-                Lookup::NotFound | Lookup::Found => InstanceProfileLookup::NotFound,
+                _ => InstanceProfileLookup::NotFound,
             },
         };
         Some(lookup)
@@ -203,25 +213,35 @@ async fn provider_details(
     // is another role's read.
     let policies = async {
         let role = provider.infrastructure_role_name()?;
-        let listed = iam
-            .list_attached_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await;
-        Some(match listed {
-            Ok(attached) => AttachedPolicies::Listed {
-                arns: attached
+        let (attached, inline) = tokio::join!(
+            iam.list_attached_role_policies()
+                .role_name(role)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>(),
+            iam.list_role_policies()
+                .role_name(role)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>(),
+        );
+        // lookup_error answers NotFound or Failed.
+        let failed = |lookup| match lookup {
+            Lookup::Failed(reason) => RolePolicies::Failed { reason },
+            _ => RolePolicies::RoleNotFound,
+        };
+        Some(match (attached, inline) {
+            (Ok(attached), Ok(inline)) => RolePolicies::Listed {
+                attached: attached
                     .iter()
                     .filter_map(|p| p.policy_arn().map(str::to_string))
                     .collect(),
+                inline,
             },
-            Err(e) => match lookup_error(Read::ListAttachedRolePolicies, &e) {
-                Lookup::Failed(reason) => AttachedPolicies::Failed { reason },
-                Lookup::NotFound | Lookup::Found => AttachedPolicies::RoleNotFound,
-            },
+            (Err(e), _) => failed(lookup_error(Read::ListAttachedRolePolicies, &e)),
+            (_, Err(e)) => failed(lookup_error(Read::ListRolePolicies, &e)),
         })
     };
     tokio::join!(profile, policies)

@@ -65,26 +65,32 @@ pub struct ManagedInstancesProvider {
     pub security_groups: Vec<String>,
     /// GetInstanceProfile on the launch template's profile.
     pub instance_profile: Option<InstanceProfileLookup>,
-    /// The managed policies attached to the infrastructure role; `None` when it names none.
-    pub infrastructure_role_policies: Option<AttachedPolicies>,
+    /// The infrastructure role's policies; `None` when the provider names no such role.
+    pub infrastructure_role_policies: Option<RolePolicies>,
 }
 
-/// What ListAttachedRolePolicies said of the infrastructure role.
+/// What ListAttachedRolePolicies and ListRolePolicies said of the infrastructure role.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
-pub enum AttachedPolicies {
-    Listed { arns: Vec<String> },
+pub enum RolePolicies {
+    /// The managed policies' ARNs and the inline policies' names.
+    Listed {
+        attached: Vec<String>,
+        inline: Vec<String>,
+    },
     RoleNotFound,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// What GetInstanceProfile said of the launch template's instance profile.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
 pub enum InstanceProfileLookup {
-    /// The profile exists; the roles it holds (at most one).
+    /// The profile exists; the ARNs of the roles it holds (at most one).
     Found {
-        roles: Vec<String>,
+        role_arns: Vec<String>,
     },
     NotFound,
     /// The read failed for another reason: unknown.

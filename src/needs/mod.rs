@@ -24,6 +24,9 @@ use std::fmt;
 pub enum AwsService {
     EcrApi,
     EcrDkr,
+    /// The registry by its dual-stack name (`ACCOUNT.dkr-ecr.REGION.on.aws`), which ECR
+    /// serves through no VPC endpoint (ecr-requests.html: no PrivateLink over dual-stack).
+    EcrDkrDualStack,
     S3,
     SecretsManager,
     Ssm,
@@ -35,7 +38,7 @@ impl AwsService {
     pub fn endpoint_suffix(self) -> &'static str {
         match self {
             AwsService::EcrApi => "ecr.api",
-            AwsService::EcrDkr => "ecr.dkr",
+            AwsService::EcrDkr | AwsService::EcrDkrDualStack => "ecr.dkr",
             AwsService::S3 => "s3",
             AwsService::SecretsManager => "secretsmanager",
             AwsService::Ssm => "ssm",
@@ -47,7 +50,7 @@ impl AwsService {
     pub fn actions(self) -> &'static [&'static str] {
         match self {
             AwsService::EcrApi => &["ecr:GetAuthorizationToken", "ecr:BatchGetImage"],
-            AwsService::EcrDkr => &[
+            AwsService::EcrDkr | AwsService::EcrDkrDualStack => &[
                 "ecr:GetDownloadUrlForLayer",
                 "ecr:BatchCheckLayerAvailability",
             ],
@@ -85,6 +88,10 @@ impl Destination {
 impl fmt::Display for Destination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Destination::Aws {
+                service: AwsService::EcrDkrDualStack,
+                region,
+            } => write!(f, "ECR's dual-stack registry (dkr-ecr.{region}.on.aws)"),
             Destination::Aws { .. } => {
                 f.write_str(self.endpoint_service_name().as_deref().unwrap_or_default())
             }
@@ -114,8 +121,16 @@ pub fn services(task: &Task, definition: &TaskDefinition) -> Vec<Need> {
     for container in &definition.containers {
         let name = &container.name;
         match image_registry(&container.image) {
-            Registry::Ecr { region: ecr_region } => {
-                for service in [AwsService::EcrApi, AwsService::EcrDkr, AwsService::S3] {
+            Registry::Ecr {
+                region: ecr_region,
+                dual_stack,
+            } => {
+                let registry = if dual_stack {
+                    AwsService::EcrDkrDualStack
+                } else {
+                    AwsService::EcrDkr
+                };
+                for service in [AwsService::EcrApi, registry, AwsService::S3] {
                     add(
                         aws(service, &ecr_region),
                         format!("image {} of container {name}", container.image),
@@ -172,7 +187,7 @@ pub fn services(task: &Task, definition: &TaskDefinition) -> Vec<Need> {
 }
 
 enum Registry {
-    Ecr { region: String },
+    Ecr { region: String, dual_stack: bool },
     Other(String),
 }
 
@@ -189,6 +204,7 @@ fn image_registry(image: &str) -> Registry {
     match calls::ecr_image(image) {
         Some((_, region, _)) => Registry::Ecr {
             region: region.to_string(),
+            dual_stack: first.ends_with(".on.aws"),
         },
         None => Registry::Other(first.to_string()),
     }
@@ -213,8 +229,8 @@ mod tests {
     #[test]
     fn registries_are_told_apart() {
         assert!(
-            matches!(image_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"), Registry::Ecr { region } if region == "eu-west-1")
-                && matches!(image_registry("123456789012.dkr-ecr.eu-west-1.on.aws/app:1"), Registry::Ecr { region } if region == "eu-west-1")
+            matches!(image_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"), Registry::Ecr { region, dual_stack: false } if region == "eu-west-1")
+                && matches!(image_registry("123456789012.dkr-ecr.eu-west-1.on.aws/app:1"), Registry::Ecr { region, dual_stack: true } if region == "eu-west-1")
         );
         assert!(
             matches!(image_registry("nginx:1.27"), Registry::Other(h) if h == "registry-1.docker.io")

@@ -25,6 +25,8 @@ pub enum InternetWhy {
     /// Endpoints serve only their own region.
     OtherRegion,
     NotAws,
+    /// ECR's dual-stack registry name, which no interface endpoint serves.
+    DualStackName,
 }
 
 impl InternetWhy {
@@ -34,6 +36,9 @@ impl InternetWhy {
             InternetWhy::PrivateDnsOff => "its endpoint has private DNS off",
             InternetWhy::OtherRegion => "it is in another region, which no endpoint serves",
             InternetWhy::NotAws => "it is outside AWS",
+            InternetWhy::DualStackName => {
+                "ECR serves its dual-stack name through no VPC endpoint (no PrivateLink)"
+            }
         }
     }
 }
@@ -52,6 +57,11 @@ pub fn path_for<'f>(
     if region != &facts.task.region {
         return ServicePath::Internet {
             why: InternetWhy::OtherRegion,
+        };
+    }
+    if *service == AwsService::EcrDkrDualStack {
+        return ServicePath::Internet {
+            why: InternetWhy::DualStackName,
         };
     }
     let name = destination.endpoint_service_name().unwrap_or_default();

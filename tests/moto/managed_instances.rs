@@ -1,8 +1,8 @@
 //! The ECS Managed Instances capacity provider read. moto stores capacity providers with an
 //! Auto Scaling group only (no `managedInstancesProvider`, 5.2.5), so DescribeCapacityProviders
 //! is answered through aws-smithy-mocks on the ECS client; the instance profile and the
-//! infrastructure role are real moto IAM resources read with GetInstanceProfile and
-//! ListAttachedRolePolicies. What the answers mean is the check's (src/checks/platform.rs).
+//! infrastructure role are real moto IAM resources read with GetInstanceProfile,
+//! ListAttachedRolePolicies and ListRolePolicies. What the answers mean is the check's (src/checks/platform.rs).
 
 use super::support::{ACCOUNT, config, moto};
 use aws_sdk_ecs::operation::describe_capacity_providers::DescribeCapacityProvidersOutput;
@@ -12,7 +12,7 @@ use aws_sdk_ecs::types::{
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use ecs_task_doctor::collect::managed_instances_provider;
-use ecs_task_doctor::facts::{AttachedPolicies, InstanceProfileLookup, Read};
+use ecs_task_doctor::facts::{InstanceProfileLookup, Read, RolePolicies};
 
 const PROFILE: &str = "web-instances";
 const INFRASTRUCTURE_ROLE: &str = "mi-infrastructure";
@@ -128,13 +128,16 @@ async fn the_provider_names_its_profile_role_and_infrastructure_policies() {
     assert_eq!(
         found.instance_profile,
         Some(InstanceProfileLookup::Found {
-            roles: vec!["MyStack-InstanceRole-ABC123".into()]
+            role_arns: vec![format!(
+                "arn:aws:iam::{ACCOUNT}:role/MyStack-InstanceRole-ABC123"
+            )]
         })
     );
     assert_eq!(
         found.infrastructure_role_policies,
-        Some(AttachedPolicies::Listed {
-            arns: vec![format!("arn:aws:iam::{ACCOUNT}:policy/mi-infrastructure")]
+        Some(RolePolicies::Listed {
+            attached: vec![format!("arn:aws:iam::{ACCOUNT}:policy/mi-infrastructure")],
+            inline: vec![],
         })
     );
 }
@@ -184,4 +187,31 @@ async fn a_denied_describe_is_the_reads_gap() {
         gap.reason
     );
     assert!(!gap.transient);
+}
+
+/// DescribeCapacityProviders names what it could not describe in `failures`: `MISSING` is a
+/// provider that does not exist; another reason leaves it unknown, a gap.
+#[tokio::test]
+async fn a_failure_other_than_missing_is_a_gap_not_a_deleted_provider() {
+    let rule = mock!(aws_sdk_ecs::Client::describe_capacity_providers).then_output(|| {
+        DescribeCapacityProvidersOutput::builder()
+            .failures(
+                aws_sdk_ecs::types::Failure::builder()
+                    .arn("arn:aws:ecs:us-east-1:123456789012:capacity-provider/mi-web")
+                    .reason("ClusterNotFoundException")
+                    .build(),
+            )
+            .build()
+    });
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&rule]);
+    let iam = aws_sdk_iam::Client::new(&config().await);
+    let gap = managed_instances_provider(&ecs, &iam, "demo", "mi-web")
+        .await
+        .unwrap_err();
+    assert_eq!(gap.read, Read::DescribeCapacityProviders);
+    assert!(
+        gap.reason.contains("ClusterNotFoundException"),
+        "{}",
+        gap.reason
+    );
 }

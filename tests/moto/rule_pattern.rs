@@ -175,7 +175,8 @@ fn the_cluster_rules_match_what_the_rules_for_every_cluster_match() {
 }
 
 /// The pull rule matches the error names in the task's reason or in any container's reason
-/// (a field of an array of objects matches when any element does: eb-event-patterns-arrays.html).
+/// (a field of an array of objects matches when any element's does: aws/event-ruler README,
+/// arrays are "crushed out").
 #[test]
 fn the_pull_rule_reads_the_containers_reasons_as_it_reads_the_tasks() {
     let pattern = rule_pattern("TaskStoppedWithImagePullError");

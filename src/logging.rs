@@ -39,13 +39,13 @@ pub fn filter(level: Option<&str>, default: LevelFilter) -> EnvFilter {
     EnvFilter::new(directives.join(","))
 }
 
-/// The Lambda's logging: the level from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging
-/// controls), else `RUST_LOG`, else INFO; JSON when `AWS_LAMBDA_LOG_FORMAT` is JSON, as
-/// lambda_runtime's default subscriber does.
+/// The Lambda's logging: the level from `DOCTOR_LOG_LEVEL` (the stack's LogLevel), else
+/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls), else `RUST_LOG`, else INFO;
+/// JSON when `AWS_LAMBDA_LOG_FORMAT` is JSON, as lambda_runtime's default subscriber does.
+/// The stack keeps Lambda's own level at INFO for WARN and ERROR, so the metric lines (no
+/// level, read as INFO) are not dropped, and filters the doctor's lines here instead.
 pub fn init_lambda() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok();
+    let level = lambda_level(|name| std::env::var(name).ok());
     let subscriber = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
@@ -56,6 +56,13 @@ pub fn init_lambda() {
     } else {
         subscriber.init();
     }
+}
+
+/// The level the Lambda's own lines are filtered by, from the first variable set.
+fn lambda_level(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    ["DOCTOR_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .into_iter()
+        .find_map(|name| var(name).filter(|v| !v.is_empty()))
 }
 
 /// The CLI's logging, on stderr: `RUST_LOG`'s level, WARN by default.
@@ -72,6 +79,26 @@ pub fn init_cli() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stacks_level_comes_before_lambdas() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        // Lambda passes INFO (for the metric lines); the stack asked for WARN.
+        let both = env(&[
+            ("DOCTOR_LOG_LEVEL", "WARN"),
+            ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+        ]);
+        assert_eq!(lambda_level(both).as_deref(), Some("WARN"));
+        let lambda = env(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG"), ("RUST_LOG", "trace")]);
+        assert_eq!(lambda_level(lambda).as_deref(), Some("DEBUG"));
+        assert_eq!(lambda_level(env(&[])), None);
+    }
 
     #[test]
     fn body_logging_targets_stay_at_info_whatever_is_asked() {

@@ -262,6 +262,39 @@ mod tests {
         (serde_json::from_str(&body).unwrap(), referenced, template)
     }
 
+    /// The metric lines have no level, which Lambda reads as INFO: the stack never lets
+    /// Lambda's application log level drop INFO, and hands LogLevel to the doctor's filter.
+    #[test]
+    fn lambda_never_drops_the_metric_lines() {
+        let (_, _, template) = dashboard();
+        let function = &template["Resources"]["DiagnoseFunction"]["Properties"];
+        let level = &function["LoggingConfig"]["ApplicationLogLevel"]["Fn::If"];
+        assert_eq!(level[0], "QuietLogs");
+        assert_eq!(level[1], "INFO");
+        let quiet: Vec<&str> = template["Conditions"]["QuietLogs"]["Fn::Or"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["Fn::Equals"][1].as_str().unwrap())
+            .collect();
+        let allowed = template["Parameters"]["LogLevel"]["AllowedValues"]
+            .as_array()
+            .unwrap();
+        let above_info: Vec<&str> = allowed
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .filter(|v| !["TRACE", "DEBUG", "INFO"].contains(v))
+            .collect();
+        assert_eq!(
+            quiet, above_info,
+            "every level above INFO keeps Lambda at INFO"
+        );
+        assert_eq!(
+            function["Environment"]["Variables"]["DOCTOR_LOG_LEVEL"]["Ref"],
+            "LogLevel"
+        );
+    }
+
     #[test]
     fn the_dashboard_queries_exactly_the_metrics_the_code_emits() {
         let (body, _, _) = dashboard();

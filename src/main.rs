@@ -44,6 +44,10 @@ struct HistoryArgs {
     /// The account; default: the caller's (sts:GetCallerIdentity).
     #[arg(long)]
     account: Option<String>,
+    /// The tasks' region (a member account's stops in another region); default: the CLI's,
+    /// where the ledger table is.
+    #[arg(long)]
+    region: Option<String>,
     #[arg(long, default_value_t = 20)]
     limit: i32,
     /// Print each entry's whole report JSON instead of one line.
@@ -127,11 +131,13 @@ async fn history(args: HistoryArgs) -> Result<()> {
         Error::Config("DEDUP_TABLE is not set: the table that keeps the history".into())
     })?;
     let clients = doctor.clients();
-    let region = clients
-        .base()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
+    let region = args.region.unwrap_or_else(|| {
+        clients
+            .base()
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_default()
+    });
     let account = match args.account {
         Some(account) => account,
         None => collect::caller_account(clients).await?,

@@ -286,6 +286,7 @@ async fn the_history_command_lists_kept_diagnoses() {
     for args in [
         vec!["history", "--cluster", "demo", "--service", "web"],
         vec!["history"],
+        vec!["history", "--region", REGION],
     ] {
         let out = super::skeleton::cli(&args, &[("DEDUP_TABLE", TABLE)]);
         assert!(
@@ -301,4 +302,15 @@ async fn the_history_command_lists_kept_diagnoses() {
             "{listing}"
         );
     }
+    // Another region's history (the ledger table stays where the CLI is) holds nothing.
+    let out = super::skeleton::cli(
+        &["history", "--region", "eu-west-1"],
+        &[("DEDUP_TABLE", TABLE)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "");
 }

@@ -320,23 +320,7 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
         .subnet_id()
         .unwrap()
         .to_string();
-    let table = ec2
-        .create_route_table()
-        .vpc_id(&world.vpc)
-        .send()
-        .await
-        .unwrap()
-        .route_table()
-        .unwrap()
-        .route_table_id()
-        .unwrap()
-        .to_string();
-    ec2.associate_route_table()
-        .route_table_id(&table)
-        .subnet_id(&dead_end)
-        .send()
-        .await
-        .unwrap();
+    super::world::subnet_table(&ec2, &world.vpc, &dead_end).await;
     let web = world.event["detail"]["taskDefinitionArn"]
         .as_str()
         .unwrap()

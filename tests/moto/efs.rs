@@ -36,16 +36,7 @@ async fn world_with_file_system(access_point: Option<&str>) -> (World, String) {
 }
 
 async fn mount_target(world: &World, file_system: &str, admit_task: bool) -> String {
-    let group = world
-        .ec2
-        .create_security_group()
-        .group_name("efs")
-        .description("efs")
-        .vpc_id(&world.vpc)
-        .send()
-        .await
-        .unwrap();
-    let group = group.group_id().unwrap().to_string();
+    let group = super::world::security_group(&world.ec2, &world.vpc, "efs").await;
     if admit_task {
         world
             .ec2

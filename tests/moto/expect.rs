@@ -15,3 +15,13 @@ pub fn assert_root(report: &Report, id: &str, detail: &str) {
     let root = report.root_finding().expect("the root cause has a finding");
     assert!(root.detail.contains(detail), "{id}: {}", root.detail);
 }
+
+/// The statuses of the report's findings of check `id`, in order.
+pub fn statuses<'r>(report: &'r Report, id: &str) -> Vec<&'r str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.id == id)
+        .map(|f| f.status.as_str())
+        .collect()
+}

@@ -4,8 +4,8 @@
 
 use super::expect::{assert_cause, assert_root};
 use super::network::diagnose;
-use super::support::{ACCOUNT, REGION, config, moto};
-use super::world::{Egress, LOG_GROUP, ROLE, SECRET_NAME, build, build_with};
+use super::support::{ACCOUNT, REGION, moto};
+use super::world::{Egress, LOG_GROUP, ROLE, SECRET_NAME, World, build, build_with};
 use aws_sdk_ecs::types::{EnvironmentFile, EnvironmentFileType, Secret};
 use ecs_task_doctor::checks::Status;
 use ecs_task_doctor::verdict::Report;
@@ -246,23 +246,36 @@ async fn a_bare_parameter_name_that_lives_in_another_region_is_the_root_cause() 
     );
 }
 
-#[tokio::test]
-async fn a_disabled_customer_key_behind_the_secret_is_the_root_cause() {
-    let _moto = moto().await;
-    let config = config().await;
-    let kms = aws_sdk_kms::Client::new(&config);
+/// The healthy world whose secret is encrypted with a new customer managed key: the world and
+/// the key's id.
+async fn secret_under_a_customer_key() -> (World, String) {
     let world = build_with(HEALTHY, DENIED, |container, _| container).await;
-    let key = kms.create_key().send().await.unwrap();
+    let key = aws_sdk_kms::Client::new(&world.config)
+        .create_key()
+        .send()
+        .await
+        .unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_string();
-    let secrets = aws_sdk_secretsmanager::Client::new(&world.config);
-    secrets
+    aws_sdk_secretsmanager::Client::new(&world.config)
         .update_secret()
         .secret_id(SECRET_NAME)
         .kms_key_id(&key_id)
         .send()
         .await
         .unwrap();
-    kms.disable_key().key_id(&key_id).send().await.unwrap();
+    (world, key_id)
+}
+
+#[tokio::test]
+async fn a_disabled_customer_key_behind_the_secret_is_the_root_cause() {
+    let _moto = moto().await;
+    let (world, key_id) = secret_under_a_customer_key().await;
+    aws_sdk_kms::Client::new(&world.config)
+        .disable_key()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
     let report = diagnose(&world).await;
     assert_cause(&report, "kms.key");
     assert!(
@@ -281,18 +294,7 @@ async fn an_unreadable_key_policy_is_said_not_passed() {
     use super::faults::FaultProxy;
     use super::network::diagnose_through;
     let _moto = moto().await;
-    let config = config().await;
-    let kms = aws_sdk_kms::Client::new(&config);
-    let world = build_with(HEALTHY, DENIED, |container, _| container).await;
-    let key = kms.create_key().send().await.unwrap();
-    let key_id = key.key_metadata().unwrap().key_id().to_string();
-    aws_sdk_secretsmanager::Client::new(&world.config)
-        .update_secret()
-        .secret_id(SECRET_NAME)
-        .kms_key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    let (world, _) = secret_under_a_customer_key().await;
     let proxy = FaultProxy::start(&["--deny", "kms:*GetKeyPolicy"]);
     let report = diagnose_through(&world, &proxy).await;
     let finding = report.findings.iter().find(|f| f.id == "kms.key").unwrap();

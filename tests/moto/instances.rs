@@ -4,10 +4,10 @@
 //! task's. ECS Managed Instances cannot be started in moto; their cases are facts fixtures
 //! (src/checks/network.rs, src/checks/platform.rs).
 
-use super::expect::assert_root;
+use super::expect::{assert_root, statuses};
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
-use super::world::{Skeleton, World, event_fixture, vpc_skeleton};
+use super::world::{Skeleton, World, event_fixture, security_group, subnet_table, vpc_skeleton};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
 
@@ -36,47 +36,16 @@ async fn ec2_world_stopped_by(host: Host, fixture: &str) -> (World, String, Stri
         private,
         igw,
     } = vpc_skeleton(&ec2, REGION).await;
-    let table = |subnet: String, default_route: bool| {
-        let ec2 = ec2.clone();
-        let vpc = vpc.clone();
-        let igw = igw.clone();
-        async move {
-            let out = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
-            let id = out
-                .route_table()
-                .unwrap()
-                .route_table_id()
-                .unwrap()
-                .to_string();
-            if default_route {
-                ec2.create_route()
-                    .route_table_id(&id)
-                    .destination_cidr_block("0.0.0.0/0")
-                    .gateway_id(igw)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            ec2.associate_route_table()
-                .route_table_id(&id)
-                .subnet_id(subnet)
-                .send()
-                .await
-                .unwrap();
-            id
-        }
-    };
-    table(public.clone(), true).await;
-    let private_table = table(private.clone(), false).await;
-    let group = ec2
-        .create_security_group()
-        .group_name("hosts")
-        .description("container instances")
-        .vpc_id(&vpc)
+    let public_table = subnet_table(&ec2, &vpc, &public).await;
+    ec2.create_route()
+        .route_table_id(&public_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
         .send()
         .await
         .unwrap();
-    let group = group.group_id().unwrap().to_string();
+    let private_table = subnet_table(&ec2, &vpc, &private).await;
+    let group = security_group(&ec2, &vpc, "hosts").await;
     // Egress: moto gives a new group all traffic out; inbound is not on the path.
     ec2.authorize_security_group_ingress()
         .group_id(&group)
@@ -299,14 +268,7 @@ async fn an_instance_with_a_public_ip_passes_the_path_checks() {
     let _moto = moto().await;
     let (world, instance, _) = ec2_world(Host::Public { public_ip: true }).await;
     let report = diagnose(&world).await;
-    let status = |id: &str| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.id == id)
-            .map(|f| f.status.as_str())
-            .collect::<Vec<_>>()
-    };
+    let status = |id: &str| statuses(&report, id);
     assert_eq!(status("network.default-route"), ["pass"]);
     assert_eq!(status("network.public-ip"), ["pass"], "{instance}");
     assert_eq!(status("security-group.task-egress"), ["pass"]);

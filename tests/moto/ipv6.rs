@@ -9,20 +9,17 @@
 //! SDK cannot decode as an Integer, so these worlds are built and read through the fault
 //! proxy, which rewrites that one number to 0 (AWS counts IPv4 addresses there).
 
-use super::expect::assert_root;
+use super::expect::{assert_root, statuses};
 use super::faults::FaultProxy;
 use super::network::diagnose;
 use super::support::{ACCOUNT, REGION, config, moto};
 use super::world::{
-    World, awsvpc, eni_id, event_fixture, identity_and_references, stopped_service_task,
+    World, awsvpc, fargate_definition, identity_and_references, security_group, stop_as,
+    subnet_table, web_container,
 };
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, IpPermission, Ipv6Range, RuleAction};
-use aws_sdk_ecs::types::{
-    AssignPublicIp, Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode,
-};
-use ecs_task_doctor::verdict::Report;
+use aws_sdk_ecs::types::AssignPublicIp;
 use ipnet::IpNet;
-use serde_json::Value;
 
 /// What is wrong with the world.
 #[derive(PartialEq)]
@@ -80,24 +77,7 @@ async fn ipv6_world(fault: Fault) -> (World, FaultProxy) {
         .egress_only_internet_gateway_id()
         .unwrap()
         .to_string();
-    let table = ec2
-        .create_route_table()
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .unwrap();
-    let table = table
-        .route_table()
-        .unwrap()
-        .route_table_id()
-        .unwrap()
-        .to_string();
-    ec2.associate_route_table()
-        .route_table_id(&table)
-        .subnet_id(&subnet)
-        .send()
-        .await
-        .unwrap();
+    let table = subnet_table(&ec2, &vpc_id, &subnet).await;
     if fault != Fault::NoDefaultRoute {
         ec2.create_route()
             .route_table_id(&table)
@@ -114,15 +94,7 @@ async fn ipv6_world(fault: Fault) -> (World, FaultProxy) {
         fault == Fault::AclWithoutIpv6Entries,
     )
     .await;
-    let group = ec2
-        .create_security_group()
-        .group_name("web-task")
-        .description("web task")
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .unwrap();
-    let group = group.group_id().unwrap().to_string();
+    let group = security_group(&ec2, &vpc_id, "web-task").await;
     ec2.authorize_security_group_egress()
         .group_id(&group)
         .ip_permissions(
@@ -146,66 +118,22 @@ async fn ipv6_world(fault: Fault) -> (World, FaultProxy) {
 
     let unused_secret = format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:none-AbCdEf");
     identity_and_references(&config, &unused_secret).await;
-    ecs.create_cluster()
-        .cluster_name("demo")
-        .send()
-        .await
-        .unwrap();
-    let definition = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                // ECR's dual-stack name: the IPv4-only name has no IPv6 address.
-                .image(format!("{ACCOUNT}.dkr-ecr.{REGION}.on.aws/web:1.8.2"))
-                .memory(512)
-                .log_configuration(
-                    LogConfiguration::builder()
-                        .log_driver(LogDriver::Awslogs)
-                        .options("awslogs-group", "/ecs/web")
-                        .options("awslogs-region", REGION)
-                        .options("awslogs-stream-prefix", "web")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let definition = definition
-        .task_definition()
-        .unwrap()
-        .task_definition_arn()
-        .unwrap()
-        .to_string();
-    let mut event = event_fixture("ecs-task-stopped-signal-killed.json");
-    let reason = event["detail"]["stoppedReason"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    // ECR's dual-stack name: the IPv4-only name has no IPv6 address.
+    let web = web_container(
+        format!("{ACCOUNT}.dkr-ecr.{REGION}.on.aws/web:1.8.2"),
+        REGION,
+    );
+    let definition = fargate_definition(&ecs, ACCOUNT, web.build(), vec![]).await;
     let network = awsvpc(&subnet, &group, AssignPublicIp::Disabled);
-    let stopped = stopped_service_task(&ecs, "web", &definition, network, &reason).await;
-    let task_arn = stopped.task_arn().unwrap().to_string();
-    let eni = eni_id(&stopped);
-    event["resources"] = serde_json::json!([task_arn]);
-    let detail = &mut event["detail"];
-    detail["taskArn"] = Value::String(task_arn.clone());
-    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/demo"));
-    detail["taskDefinitionArn"] = Value::String(definition);
-    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
-        match item["name"].as_str() {
-            Some("subnetId") => item["value"] = Value::String(subnet.clone()),
-            Some("networkInterfaceId") => item["value"] = Value::String(eni.clone()),
-            _ => {}
-        }
-    }
+    let (task_arn, event) = stop_as(
+        &ecs,
+        ACCOUNT,
+        REGION,
+        &definition,
+        network,
+        "ecs-task-stopped-signal-killed.json",
+    )
+    .await;
     let world = World {
         config,
         ec2,
@@ -274,15 +202,6 @@ async fn network_acl(ec2: &aws_sdk_ec2::Client, vpc: &str, subnet: &str, ipv4_on
         };
         entry.send().await.unwrap();
     }
-}
-
-fn statuses<'r>(report: &'r Report, id: &str) -> Vec<&'r str> {
-    report
-        .findings
-        .iter()
-        .filter(|f| f.id == id)
-        .map(|f| f.status.as_str())
-        .collect()
 }
 
 #[tokio::test]

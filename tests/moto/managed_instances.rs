@@ -164,6 +164,17 @@ async fn a_missing_profile_and_a_deleted_provider_are_said() {
     assert_eq!(found.instance_profile, None, "nothing more is read");
 }
 
+/// The gap of a read whose DescribeCapacityProviders answers as `rule` says.
+async fn provider_gap(rule: &aws_smithy_mocks::Rule) -> ecs_task_doctor::facts::Gap {
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [rule]);
+    let iam = aws_sdk_iam::Client::new(&config().await);
+    let gap = managed_instances_provider(&ecs, &iam, "demo", "mi-web")
+        .await
+        .unwrap_err();
+    assert_eq!(gap.read, Read::DescribeCapacityProviders);
+    gap
+}
+
 #[tokio::test]
 async fn a_denied_describe_is_the_reads_gap() {
     let rule = mock!(aws_sdk_ecs::Client::describe_capacity_providers).then_http_response(|| {
@@ -174,12 +185,7 @@ async fn a_denied_describe_is_the_reads_gap() {
             ),
         )
     });
-    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&rule]);
-    let iam = aws_sdk_iam::Client::new(&config().await);
-    let gap = managed_instances_provider(&ecs, &iam, "demo", "mi-web")
-        .await
-        .unwrap_err();
-    assert_eq!(gap.read, Read::DescribeCapacityProviders);
+    let gap = provider_gap(&rule).await;
     assert!(
         gap.reason
             .contains("may not call ecs:DescribeCapacityProviders"),
@@ -203,12 +209,7 @@ async fn a_failure_other_than_missing_is_a_gap_not_a_deleted_provider() {
             )
             .build()
     });
-    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&rule]);
-    let iam = aws_sdk_iam::Client::new(&config().await);
-    let gap = managed_instances_provider(&ecs, &iam, "demo", "mi-web")
-        .await
-        .unwrap_err();
-    assert_eq!(gap.read, Read::DescribeCapacityProviders);
+    let gap = provider_gap(&rule).await;
     assert!(
         gap.reason.contains("ClusterNotFoundException"),
         "{}",

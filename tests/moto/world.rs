@@ -131,38 +131,9 @@ async fn build_full(
         .await
         .unwrap();
 
-    let sg = ec2
-        .create_security_group()
-        .group_name("web-task")
-        .description("web task")
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap();
-    let security_group = sg.group_id().unwrap().to_string();
-
-    let table = |subnet: String| {
-        let ec2 = ec2.clone();
-        let vpc = vpc.clone();
-        async move {
-            let out = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
-            let id = out
-                .route_table()
-                .unwrap()
-                .route_table_id()
-                .unwrap()
-                .to_string();
-            ec2.associate_route_table()
-                .route_table_id(&id)
-                .subnet_id(subnet)
-                .send()
-                .await
-                .unwrap();
-            id
-        }
-    };
-    let public_table = table(public_subnet.clone()).await;
-    let private_table = table(private_subnet.clone()).await;
+    let security_group = security_group(&ec2, &vpc, "web-task").await;
+    let public_table = subnet_table(&ec2, &vpc, &public_subnet).await;
+    let private_table = subnet_table(&ec2, &vpc, &private_subnet).await;
 
     let public_routed = !matches!(egress, Egress::Nat { nat_routed: false });
     if public_routed {
@@ -255,83 +226,21 @@ async fn build_full(
     };
     let network = awsvpc(&task_subnet, &security_group, assign);
 
-    ecs.create_cluster()
-        .cluster_name("demo")
-        .send()
-        .await
-        .unwrap();
-    let definition = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .execution_role_arn(format!("arn:aws:iam::{account}:role/web-execution"))
-        .set_volumes(Some(volumes))
-        .container_definitions(
-            container(
-                ContainerDefinition::builder()
-                    .name("web")
-                    .image(format!(
-                        "{account}.dkr.ecr.{region}.amazonaws.com/web:1.8.2"
-                    ))
-                    // moto needs container-level memory even on Fargate.
-                    .memory(512)
-                    .log_configuration(
-                        LogConfiguration::builder()
-                            .log_driver(LogDriver::Awslogs)
-                            .options("awslogs-group", "/ecs/web")
-                            .options("awslogs-region", &region)
-                            .options("awslogs-stream-prefix", "web")
-                            .build()
-                            .unwrap(),
-                    )
-                    .secrets(
-                        Secret::builder()
-                            .name("DB_PASSWORD")
-                            .value_from(&secret_arn)
-                            .build()
-                            .unwrap(),
-                    ),
-                &secret_arn,
-            )
-            .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let definition_arn = definition
-        .task_definition()
-        .unwrap()
-        .task_definition_arn()
-        .unwrap()
-        .to_string();
-    let mut event = event_fixture(fixture);
-    let reason = event["detail"]["stoppedReason"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let stopped = stopped_service_task(&ecs, "web", &definition_arn, network, &reason).await;
-    let task_arn = stopped.task_arn().unwrap().to_string();
-    let eni = eni_id(&stopped);
-
-    // The fixture, pointed at this world's task.
-    event["id"] = Value::String(format!("test-{}", task_arn.rsplit('/').next().unwrap()));
-    event["resources"] = serde_json::json!([task_arn]);
-    event["account"] = Value::String(account.clone());
-    event["region"] = Value::String(region.clone());
-    let detail = &mut event["detail"];
-    detail["taskArn"] = Value::String(task_arn.clone());
-    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{region}:{account}:cluster/demo"));
-    detail["taskDefinitionArn"] = Value::String(definition_arn);
-    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
-        match item["name"].as_str() {
-            Some("subnetId") => item["value"] = Value::String(task_subnet.clone()),
-            Some("networkInterfaceId") => item["value"] = Value::String(eni.clone()),
-            _ => {}
-        }
-    }
+    let web = web_container(
+        format!("{account}.dkr.ecr.{region}.amazonaws.com/web:1.8.2"),
+        &region,
+    )
+    .secrets(
+        Secret::builder()
+            .name("DB_PASSWORD")
+            .value_from(&secret_arn)
+            .build()
+            .unwrap(),
+    );
+    let definition_arn =
+        fargate_definition(&ecs, &account, container(web, &secret_arn).build(), volumes).await;
+    let (task_arn, event) =
+        stop_as(&ecs, &account, &region, &definition_arn, network, fixture).await;
 
     let (topic_arn, queue_url) = subscribed_queue(&super::support::config().await).await;
     World {
@@ -349,6 +258,99 @@ async fn build_full(
         topic_arn,
         queue_url,
     }
+}
+
+/// Container `web` pulling `image`, logging to `/ecs/web` with awslogs in `region`.
+pub(super) fn web_container(image: String, region: &str) -> ContainerDefinitionBuilder {
+    ContainerDefinition::builder()
+        .name("web")
+        .image(image)
+        // moto needs container-level memory even on Fargate.
+        .memory(512)
+        .log_configuration(
+            LogConfiguration::builder()
+                .log_driver(LogDriver::Awslogs)
+                .options("awslogs-group", "/ecs/web")
+                .options("awslogs-region", region)
+                .options("awslogs-stream-prefix", "web")
+                .build()
+                .unwrap(),
+        )
+}
+
+/// Cluster `demo` and the Fargate task definition `web` of `container`, run by role
+/// `web-execution` of `account`: the definition's ARN.
+pub(super) async fn fargate_definition(
+    ecs: &aws_sdk_ecs::Client,
+    account: &str,
+    container: ContainerDefinition,
+    volumes: Vec<Volume>,
+) -> String {
+    ecs.create_cluster()
+        .cluster_name("demo")
+        .send()
+        .await
+        .unwrap();
+    let definition = ecs
+        .register_task_definition()
+        .family("web")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(format!("arn:aws:iam::{account}:role/web-execution"))
+        .set_volumes(Some(volumes))
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap();
+    definition
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string()
+}
+
+/// A task of service `web` in `network`, stopped as the event `fixture` says, and the fixture
+/// pointed at it (its id, account, region, task, definition, subnet and ENI): (task ARN, event).
+pub(super) async fn stop_as(
+    ecs: &aws_sdk_ecs::Client,
+    account: &str,
+    region: &str,
+    definition_arn: &str,
+    network: NetworkConfiguration,
+    fixture: &str,
+) -> (String, Value) {
+    let subnet = network
+        .awsvpc_configuration()
+        .and_then(|c| c.subnets().first())
+        .cloned()
+        .unwrap();
+    let mut event = event_fixture(fixture);
+    let reason = event["detail"]["stoppedReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stopped = stopped_service_task(ecs, "web", definition_arn, network, &reason).await;
+    let task_arn = stopped.task_arn().unwrap().to_string();
+    let eni = eni_id(&stopped);
+    event["id"] = Value::String(format!("test-{}", task_arn.rsplit('/').next().unwrap()));
+    event["resources"] = serde_json::json!([task_arn]);
+    event["account"] = Value::String(account.to_string());
+    event["region"] = Value::String(region.to_string());
+    let detail = &mut event["detail"];
+    detail["taskArn"] = Value::String(task_arn.clone());
+    detail["clusterArn"] = Value::String(format!("arn:aws:ecs:{region}:{account}:cluster/demo"));
+    detail["taskDefinitionArn"] = Value::String(definition_arn.to_string());
+    for item in detail["attachments"][0]["details"].as_array_mut().unwrap() {
+        match item["name"].as_str() {
+            Some("subnetId") => item["value"] = Value::String(subnet.clone()),
+            Some("networkInterfaceId") => item["value"] = Value::String(eni.clone()),
+            _ => {}
+        }
+    }
+    (task_arn, event)
 }
 
 /// The awsvpc network configuration of a service or task.
@@ -434,15 +436,7 @@ pub async fn interface_endpoints(
         .await
         .unwrap();
     let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
-    let group = ec2
-        .create_security_group()
-        .group_name("endpoints")
-        .description("interface endpoints")
-        .vpc_id(vpc)
-        .send()
-        .await
-        .unwrap();
-    let group = group.group_id().unwrap().to_string();
+    let group = security_group(ec2, vpc, "endpoints").await;
     ec2.authorize_security_group_ingress()
         .group_id(&group)
         .ip_permissions(tcp_with_group(443, task_group))
@@ -725,6 +719,37 @@ pub async fn vpc_skeleton(ec2: &aws_sdk_ec2::Client, region: &str) -> Skeleton {
         private,
         igw,
     }
+}
+
+/// A new security group `name` in `vpc` (moto gives it all traffic out, as AWS does).
+pub(super) async fn security_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
+    let group = ec2
+        .create_security_group()
+        .group_name(name)
+        .description(name)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    group.group_id().unwrap().to_string()
+}
+
+/// A new route table of `vpc`, associated with `subnet`: only the local route so far.
+pub(super) async fn subnet_table(ec2: &aws_sdk_ec2::Client, vpc: &str, subnet: &str) -> String {
+    let out = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
+    let id = out
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    ec2.associate_route_table()
+        .route_table_id(&id)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .unwrap();
+    id
 }
 
 /// An event fixture of `events/`, as JSON.

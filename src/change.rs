@@ -11,7 +11,8 @@
 use crate::checks::{self, Category, Finding, Status};
 use crate::facts::{
     ChangeEvent, Container, Facts, LastChangeOutcome, NetworkConfig, PreviousLookup,
-    PreviousRevision, References, Revision, RevisionSource, Tags, TaskDefinition,
+    PreviousRevision, References, Revision, RevisionSource, Tags, TagsLookup, TagsOutcome,
+    TaskDefinition,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -262,10 +263,25 @@ fn tags<'f>(facts: &'f Facts, resource: &str) -> Result<&'f Tags, String> {
             .find(|s| s.arn.as_deref() == Some(resource) || s.reference == resource)
             .filter(|s| s.lookup == crate::facts::Lookup::Found)
             .map(|s| &s.tags),
+        _ if resource.starts_with("arn:aws:kms:") || resource.starts_with("fs-") => {
+            return match &facts.change.resource_tags {
+                Some(TagsLookup {
+                    resource: read,
+                    outcome,
+                }) if read == resource => match outcome {
+                    TagsOutcome::Found { tags } => Ok(tags),
+                    TagsOutcome::Failed { reason } => Err(format!(
+                        "the tags of {resource} could not be read: {reason}"
+                    )),
+                },
+                _ => Err(format!("the tags of {resource} were not read")),
+            };
+        }
         _ => {
             return Err(format!(
-                "{resource}'s tags are not in the answers the doctor reads (KMS keys, \
-                 parameters, log groups and file systems need a tag read of their own)"
+                "{resource}'s tags are not read: the doctor reads the tags of network \
+                 resources, roles, secrets, KMS keys and file systems (a missing parameter or \
+                 log group has none)"
             ));
         }
     };
@@ -931,6 +947,45 @@ mod tests {
                 .starts_with("In stack network-prod, resource PrivateRouteTable (a change"),
             "{}",
             root.remediation
+        );
+    }
+
+    #[test]
+    fn a_keys_tags_come_from_its_own_read_and_a_failed_read_says_so() {
+        use crate::facts::{TagsLookup, TagsOutcome};
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
+        let mut facts = healthy_nat();
+        assert!(tags(&facts, key).unwrap_err().contains("were not read"));
+        facts.change.resource_tags = Some(TagsLookup {
+            resource: key.into(),
+            outcome: TagsOutcome::Found {
+                tags: [(
+                    "aws:cloudformation:stack-name".to_string(),
+                    "kms-prod".to_string(),
+                )]
+                .into(),
+            },
+        });
+        assert_eq!(
+            owner(&facts, key).unwrap().stack.as_deref(),
+            Some("kms-prod")
+        );
+        facts.change.resource_tags = Some(TagsLookup {
+            resource: key.into(),
+            outcome: TagsOutcome::Failed {
+                reason: "the doctor's role may not call kms:ListResourceTags".into(),
+            },
+        });
+        assert!(
+            tags(&facts, key)
+                .unwrap_err()
+                .contains("could not be read: the doctor's role may not call kms:ListResourceTags")
+        );
+        // Another resource's read is not this one's.
+        assert!(
+            tags(&facts, "fs-0123")
+                .unwrap_err()
+                .contains("were not read")
         );
     }
 

@@ -6,7 +6,9 @@ use crate::accounts::{Accounts, MemberRole};
 use crate::alert::{Alerter, Stop};
 use crate::arn::{ArnParts, arn_resource_name};
 use crate::aws::{ClientCache, load_config};
-use crate::collect::{LOOKBACK_DAYS, Target, collect, event_facts, last_change, unreachable_facts};
+use crate::collect::{
+    LOOKBACK_DAYS, Target, collect, event_facts, last_change, resource_tags, unreachable_facts,
+};
 use crate::error::{Error, Result};
 use crate::event::{Intake, intake};
 use crate::eventbus::Publisher;
@@ -214,16 +216,25 @@ impl Doctor {
             .map(str::to_string);
         if let Some(resource) = resource {
             let task_region = Some(facts.task.region.as_str()).filter(|r| !r.is_empty());
-            facts.change.last_change = Some(
+            // Who changed it, and (for kinds whose describe answer has no tags) its tags,
+            // side by side: one round.
+            let (change, tags) = tokio::join!(
                 last_change(
                     reader.clients(),
                     task_region.or(region),
                     &resource,
                     self.lookback_days,
                     deadline,
-                )
-                .await,
+                ),
+                resource_tags(
+                    reader.clients(),
+                    task_region.or(region),
+                    &resource,
+                    deadline
+                ),
             );
+            facts.change.last_change = Some(change);
+            facts.change.resource_tags = tags;
         }
         verdict::add_context(&mut report, &facts);
         Ok((facts, report))

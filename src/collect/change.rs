@@ -17,8 +17,8 @@ use super::{gap, identity, task_definition, timestamp};
 use crate::aws::{ClientCache, Clients};
 use crate::facts::{
     ChangeEvent, Container, Deployment, Gap, LastChangeLookup, LastChangeOutcome, NetworkConfig,
-    PreviousLookup, PreviousRevision, Read, Revision, RevisionSource, Service, Task,
-    TaskDefinition,
+    PreviousLookup, PreviousRevision, Read, Revision, RevisionSource, Service, TagsLookup,
+    TagsOutcome, Task, TaskDefinition,
 };
 use aws_config::retry::RetryConfig;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
@@ -444,6 +444,75 @@ fn short_name(arn: &str) -> Option<&str> {
         _ => return None,
     };
     Some(name).filter(|n| !n.is_empty() && *n != arn)
+}
+
+/// The tags of `resource` when its kind's describe answer carries none: a KMS key (in its
+/// ARN's region; ListResourceTags) or an EFS file system (in `region`; DescribeFileSystems).
+/// `None` for other kinds. Made once, inside the deadline.
+pub async fn resource_tags(
+    cache: &ClientCache,
+    region: Option<&str>,
+    resource: &str,
+    deadline: Option<Instant>,
+) -> Option<TagsLookup> {
+    let arn = crate::arn::ArnParts::parse(resource);
+    let read = async {
+        match arn {
+            Some(arn) if arn.service == "kms" => {
+                let clients = cache.get(Some(arn.region));
+                let listed = clients
+                    .kms
+                    .list_resource_tags()
+                    .key_id(resource)
+                    .send()
+                    .await
+                    .map_err(|e| gap(Read::ListResourceTags, &e).reason)?;
+                Ok(listed
+                    .tags()
+                    .iter()
+                    .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
+                    .collect())
+            }
+            _ => {
+                let clients = cache.get(region);
+                let described = clients
+                    .efs
+                    .describe_file_systems()
+                    .file_system_id(resource)
+                    .send()
+                    .await
+                    .map_err(|e| gap(Read::DescribeFileSystems, &e).reason)?;
+                let system = described
+                    .file_systems()
+                    .first()
+                    .ok_or_else(|| format!("file system {resource} was not found"))?;
+                Ok(system
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect())
+            }
+        }
+    };
+    let is_key = arn.is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"));
+    if !is_key && !resource.starts_with("fs-") {
+        return None;
+    }
+    let outcome = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, read)
+            .await
+            .unwrap_or_else(
+                |_| Err("timed out: the invocation's time budget ran out first".into()),
+            ),
+        None => read.await,
+    };
+    Some(TagsLookup {
+        resource: resource.to_string(),
+        outcome: match outcome {
+            Ok(tags) => TagsOutcome::Found { tags },
+            Err(reason) => TagsOutcome::Failed { reason },
+        },
+    })
 }
 
 /// The most recent mutating management event on `resource` in the last `days` days, asked of

@@ -25,7 +25,7 @@ mod identity;
 mod instance;
 mod network;
 
-pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, service_revisions};
+pub use change::{LOOKBACK_DAYS, last_change, lookup_changes, resource_tags, service_revisions};
 pub use identity::simulate;
 pub use instance::managed_instances_provider;
 

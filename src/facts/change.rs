@@ -1,6 +1,7 @@
 //! What ran before the failing revision, and the last recorded change to the root cause's
 //! resource: the facts behind "deployment or environment" and "who changed it, and when".
-//! Owner tags sit on the resource types themselves (route table, security group, role, …).
+//! Owner tags sit on the resource types themselves (route table, security group, role, …),
+//! except for KMS keys and EFS file systems, whose tags are read after the verdict.
 
 use super::{Gap, Identity, References, TaskDefinition};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,30 @@ pub struct ChangeFacts {
     /// root cause, or facts gathered before the verdict).
     #[serde(default)]
     pub last_change: Option<LastChangeLookup>,
+    /// The root cause's resource's tags, for the kinds whose describe answers carry none (KMS
+    /// keys, EFS file systems), read beside the CloudTrail lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_tags: Option<TagsLookup>,
+}
+
+/// A tag read of one resource.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TagsLookup {
+    pub resource: String,
+    pub outcome: TagsOutcome,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum TagsOutcome {
+    Found {
+        tags: Tags,
+    },
+    /// Denied, throttled, timed out, or the resource is gone: unknown.
+    Failed {
+        reason: String,
+    },
 }
 
 /// One of the service's deployments, as DescribeServices lists them.

@@ -143,6 +143,8 @@ reads! {
     DescribeParameters => "ssm:DescribeParameters",
     DescribeKey => "kms:DescribeKey",
     GetKeyPolicy => "kms:GetKeyPolicy",
+    /// A root cause's KMS key's tags, for its owner.
+    ListResourceTags => "kms:ListResourceTags",
     DescribeLogGroups => "logs:DescribeLogGroups",
     /// ListObjectsV2 on the environment file's key: whether the object exists, never its body.
     ListBucket => "s3:ListBucket",
@@ -151,6 +153,8 @@ reads! {
     GetRepositoryPolicy => "ecr:GetRepositoryPolicy",
     DescribeMountTargets => "elasticfilesystem:DescribeMountTargets",
     DescribeMountTargetSecurityGroups => "elasticfilesystem:DescribeMountTargetSecurityGroups",
+    /// A root cause's file system's tags, for its owner.
+    DescribeFileSystems => "elasticfilesystem:DescribeFileSystems",
     DescribeAccessPoints => "elasticfilesystem:DescribeAccessPoints",
     /// The member role in the task's account, for a task of another account of the organisation.
     AssumeRole => "sts:AssumeRole",

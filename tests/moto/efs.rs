@@ -64,6 +64,37 @@ async fn a_file_system_without_a_mount_target_in_the_zone_is_the_root_cause() {
     let (world, id) = world_with_file_system(None).await;
     let report = diagnose(&world).await;
     assert_root(&report, "efs.mount-target", &id);
+    // The file system has no stack tags: its tags were read and say so.
+    assert!(
+        report.unanswered["owner"].contains(&format!("{id} has no CloudFormation stack tag")),
+        "{:?}",
+        report.unanswered
+    );
+}
+
+/// A file system's tags come from DescribeFileSystems, read beside the CloudTrail lookup.
+#[tokio::test]
+async fn a_file_system_of_a_stack_names_the_stack() {
+    let _moto = moto().await;
+    let (world, id) = world_with_file_system(None).await;
+    aws_sdk_efs::Client::new(&world.config)
+        .tag_resource()
+        .resource_id(&id)
+        .tags(
+            aws_sdk_efs::types::Tag::builder()
+                .key("aws:cloudformation:stack-name")
+                .value("storage-prod")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let report = diagnose(&world).await;
+    assert_root(&report, "efs.mount-target", &id);
+    let owner = report.owner.as_ref().expect("an owner");
+    assert_eq!(owner.resource, id);
+    assert_eq!(owner.stack.as_deref(), Some("storage-prod"));
 }
 
 #[tokio::test]

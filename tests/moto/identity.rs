@@ -287,6 +287,44 @@ async fn a_disabled_customer_key_behind_the_secret_is_the_root_cause() {
     );
 }
 
+/// A KMS key's describe answer has no tags: its owner comes from the tag read made beside the
+/// CloudTrail lookup, and the fix moves into its stack.
+#[tokio::test]
+async fn a_disabled_key_of_a_stack_names_the_stack() {
+    let _moto = moto().await;
+    let (world, key_id) = secret_under_a_customer_key().await;
+    let kms = aws_sdk_kms::Client::new(&world.config);
+    let tag = |key: &str, value: &str| {
+        aws_sdk_kms::types::Tag::builder()
+            .tag_key(key)
+            .tag_value(value)
+            .build()
+            .unwrap()
+    };
+    kms.tag_resource()
+        .key_id(&key_id)
+        .tags(tag("aws:cloudformation:stack-name", "security-prod"))
+        .tags(tag("aws:cloudformation:logical-id", "SecretsKey"))
+        .send()
+        .await
+        .unwrap();
+    kms.disable_key().key_id(&key_id).send().await.unwrap();
+    let report = diagnose(&world).await;
+    assert_cause(&report, "kms.key");
+    let owner = report.owner.as_ref().expect("an owner");
+    assert_eq!(owner.stack.as_deref(), Some("security-prod"));
+    assert_eq!(owner.logical_id.as_deref(), Some("SecretsKey"));
+    assert!(
+        report
+            .root_finding()
+            .unwrap()
+            .remediation
+            .starts_with("In stack security-prod, resource SecretsKey"),
+        "{}",
+        report.root_finding().unwrap().remediation
+    );
+}
+
 /// The customer key's policy could not be read: the key check says it cannot tell, instead of
 /// passing the key as if its policy had been judged.
 #[tokio::test]

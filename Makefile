@@ -10,7 +10,7 @@ export AWS_EC2_METADATA_DISABLED := true
 # sam reports usage to AWS by default; the project talks to nothing it does not need.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint build deploy venv clean readme bench
+.PHONY: demo demo-org test lint build deploy venv clean readme bench
 
 ## Python venv with the local AWS emulator (moto server) and cfn-lint, from PyPI.
 $(VENV)/.installed: requirements-dev.txt
@@ -26,6 +26,12 @@ venv: $(VENV)/.installed
 demo: venv
 	cargo build --example demo
 	scripts/with-moto.sh cargo run --quiet --example demo
+
+## The organisation: a member account's stop, diagnosed by the central function through the
+## member role, alerted on the central topic.
+demo-org: venv
+	cargo build --example demo_org
+	scripts/with-moto.sh cargo run --quiet --example demo_org
 
 ## Unit tests, the classifier table, and the moto tests (moto started and stopped here).
 test: venv

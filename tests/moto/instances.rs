@@ -1,7 +1,7 @@
 //! EC2 launch type worlds: the task runs on a container instance (RunInstances +
-//! RegisterContainerInstance), and the network checks judge the instance's subnet, security
-//! groups and public IP, the network the agent uses (see src/facts/instance.rs), not the
-//! task's. ECS Managed Instances cannot be started in moto; their cases are facts fixtures
+//! RegisterContainerInstance), in `bridge` or `awsvpc` mode, and the network checks judge the
+//! instance's subnet, security groups and public IP, the network the agent uses (see
+//! src/facts/instance.rs), not the task's (nor its own ENI in `awsvpc`). ECS Managed Instances cannot be started in moto; their cases are facts fixtures
 //! (src/checks/network.rs, src/checks/platform.rs).
 
 use super::expect::{assert_root, statuses};
@@ -22,11 +22,16 @@ enum Host {
 const FIXTURE: &str = "ecs-task-stopped-managed-instances-secrets-network.json";
 
 async fn ec2_world(host: Host) -> (World, String, String) {
-    ec2_world_stopped_by(host, FIXTURE).await
+    ec2_world_stopped_by(host, NetworkMode::Bridge, FIXTURE).await
 }
 
-/// The EC2 world, its task stopped as the event `fixture` says.
-async fn ec2_world_stopped_by(host: Host, fixture: &str) -> (World, String, String) {
+/// The EC2 world, its task in network mode `mode` (an `awsvpc` task's own ENI in the
+/// private subnet, which has no route), stopped as the event `fixture` says.
+async fn ec2_world_stopped_by(
+    host: Host,
+    mode: NetworkMode,
+    fixture: &str,
+) -> (World, String, String) {
     let config = config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let ecs = aws_sdk_ecs::Client::new(&config);
@@ -117,7 +122,7 @@ async fn ec2_world_stopped_by(host: Host, fixture: &str) -> (World, String, Stri
     let definition = ecs
         .register_task_definition()
         .family("web")
-        .network_mode(NetworkMode::Bridge)
+        .network_mode(mode.clone())
         .requires_compatibilities(Compatibility::Ec2)
         .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
         .container_definitions(
@@ -150,15 +155,31 @@ async fn ec2_world_stopped_by(host: Host, fixture: &str) -> (World, String, Stri
         .as_str()
         .unwrap()
         .to_string();
-    let run = ecs
+    let mut run = ecs
         .run_task()
         .cluster("demo")
         .task_definition(&definition)
         .launch_type(LaunchType::Ec2)
-        .group("family:web")
-        .send()
-        .await
-        .unwrap();
+        .group("family:web");
+    if mode == NetworkMode::Awsvpc {
+        // moto's RunTask makes the task's ENI only with DNS hostnames on.
+        ec2.modify_vpc_attribute()
+            .vpc_id(&vpc)
+            .enable_dns_hostnames(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        run = run.network_configuration(super::world::awsvpc(
+            &private,
+            &group,
+            aws_sdk_ecs::types::AssignPublicIp::Disabled,
+        ));
+    }
+    let run = run.send().await.unwrap();
     let task_arn = run.tasks()[0].task_arn().unwrap().to_string();
     ecs.stop_task()
         .cluster("demo")
@@ -223,6 +244,7 @@ async fn a_pull_error_in_the_containers_reason_is_diagnosed_on_the_instances_pat
     let _moto = moto().await;
     let (world, _, subnet) = ec2_world_stopped_by(
         Host::PrivateWithoutRoute,
+        NetworkMode::Bridge,
         "ecs-task-stopped-ec2-image-pull-container-reason.json",
     )
     .await;
@@ -279,6 +301,57 @@ async fn an_instance_with_a_public_ip_passes_the_path_checks() {
             .as_deref()
             .unwrap_or_default()
             .starts_with("network.")
+    );
+}
+
+/// An `awsvpc` task on EC2: its own ENI sits in a subnet with no route, but the agent pulls
+/// and fetches through the instance's primary ENI (in the routed public subnet, with a public
+/// IP), so the path passes: the task ENI is not what the network checks judge.
+#[tokio::test]
+async fn an_awsvpc_task_on_ec2_is_judged_on_its_instances_network_not_its_eni() {
+    let _moto = moto().await;
+    let (world, instance, host_subnet) = ec2_world_stopped_by(
+        Host::Public { public_ip: true },
+        NetworkMode::Awsvpc,
+        FIXTURE,
+    )
+    .await;
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    let task = ecs
+        .describe_tasks()
+        .cluster("demo")
+        .tasks(&world.task_arn)
+        .send()
+        .await
+        .unwrap();
+    let eni_subnet = task.tasks()[0]
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("subnetId"))
+        .and_then(|d| d.value())
+        .expect("the awsvpc task has an ENI")
+        .to_string();
+    assert_ne!(
+        eni_subnet, host_subnet,
+        "the task ENI is in the other subnet"
+    );
+    let report = diagnose(&world).await;
+    assert_eq!(statuses(&report, "network.default-route"), ["pass"]);
+    assert_eq!(
+        statuses(&report, "network.public-ip"),
+        ["pass"],
+        "{instance}"
+    );
+    let route = report
+        .findings
+        .iter()
+        .find(|f| f.id == "network.default-route")
+        .unwrap();
+    assert!(
+        route.resources.contains(&host_subnet) && !route.resources.contains(&eni_subnet),
+        "{:?}",
+        route.resources
     );
 }
 

@@ -263,7 +263,9 @@ fn tags<'f>(facts: &'f Facts, resource: &str) -> Result<&'f Tags, String> {
             .find(|s| s.arn.as_deref() == Some(resource) || s.reference == resource)
             .filter(|s| s.lookup == crate::facts::Lookup::Found)
             .map(|s| &s.tags),
-        _ if resource.starts_with("arn:aws:kms:") || resource.starts_with("fs-") => {
+        _ if resource.starts_with("fs-")
+            || crate::arn::ArnParts::parse(resource).is_some_and(|a| a.service == "kms") =>
+        {
             return match &facts.change.resource_tags {
                 Some(TagsLookup {
                     resource: read,
@@ -750,7 +752,7 @@ mod tests {
             version_stages: vec!["AWSCURRENT".into()],
             version_ids: vec!["v1".into()],
             resource_policy: None,
-            resource_policy_error: None,
+            resource_policy_gap: None,
             tags: Tags::new(),
         }
     }

@@ -229,8 +229,9 @@ impl Doctor {
                 resource_tags(
                     reader.clients(),
                     task_region.or(region),
+                    &facts.task.account,
                     &resource,
-                    deadline
+                    deadline,
                 ),
             );
             facts.change.last_change = Some(change);

@@ -385,7 +385,7 @@ fn cross_account_secret(kms_key_id: Option<&str>, policy: Option<&str>) -> Facts
         version_stages: vec!["AWSCURRENT".into()],
         version_ids: vec![],
         resource_policy: policy.map(str::to_string),
-        resource_policy_error: None,
+        resource_policy_gap: None,
         tags: Default::default(),
     });
     facts
@@ -414,8 +414,11 @@ fn a_cross_account_secret_needs_a_customer_key_and_a_resource_policy() {
     assert_eq!(status(&report, "secret.cross-account"), [Status::Pass]);
     // A policy that could not be read is unknown, not absent.
     let mut facts = cross_account_secret(key, None);
-    facts.references.secrets[0].resource_policy_error =
-        Some("the doctor's role may not call secretsmanager:GetResourcePolicy".into());
+    facts.references.secrets[0].resource_policy_gap = Some(crate::facts::Gap {
+        read: crate::facts::Read::GetResourcePolicy,
+        reason: "the doctor's role may not call secretsmanager:GetResourcePolicy".into(),
+        transient: false,
+    });
     let (_, report) = root(&facts);
     assert_eq!(status(&report, "secret.cross-account"), [Status::Warn]);
 }

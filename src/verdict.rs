@@ -167,16 +167,18 @@ pub fn fit_report(
 /// Orders findings most likely cause first and picks the root cause.
 pub fn judge(facts: &Facts, failure: Failure, mut findings: Vec<Finding>) -> Report {
     // A stable sort keeps the checks' own order among equals.
-    findings.sort_by_key(|f| rank(&failure, f));
+    let placed = facts.task.container_instance_arn.is_some();
+    findings.sort_by_key(|f| rank(&failure, f, placed));
     let broken = |f: &&mut Finding| matches!(f.status, Status::Fail | Status::Warn);
     let mut also_broken = Vec::new();
     for finding in findings.iter_mut().filter(broken) {
-        if !consistent(&failure, finding) {
-            finding.detail = format!(
-                "Also broken (will fail next; the stoppedReason rules it out as this stop's \
-                 cause): {}",
-                finding.detail
-            );
+        if !allowed(&failure, finding, placed) {
+            let why = if finding.id == crate::checks::platform::MANAGED_INSTANCES.id {
+                "fails the next instance launch; this task was already placed on an instance"
+            } else {
+                "will fail next; the stoppedReason rules it out as this stop's cause"
+            };
+            finding.detail = format!("Also broken ({why}): {}", finding.detail);
             also_broken.push(finding.id.clone());
         }
     }
@@ -316,10 +318,10 @@ fn evidence(
 /// Smaller is more likely: status first, then whether the message allows the finding as its
 /// cause, then whether the finding names the resource the message names, then how well its
 /// category fits what the message says.
-fn rank(failure: &Failure, finding: &Finding) -> (Status, bool, bool, u8) {
+fn rank(failure: &Failure, finding: &Finding, placed: bool) -> (Status, bool, bool, u8) {
     (
         finding.status,
-        !consistent(failure, finding),
+        !allowed(failure, finding, placed),
         !names_resource(failure, finding),
         fit(failure, finding.category),
     )
@@ -330,6 +332,16 @@ fn names_resource(failure: &Failure, finding: &Finding) -> bool {
         .resource
         .as_ref()
         .is_some_and(|r| finding.resources.iter().any(|res| res == r))
+}
+
+/// Whether the finding may be this stop's cause: a capacity provider that cannot launch
+/// instances did not stop a task already placed on one (`placed`), though it may have stopped
+/// one it never placed; any other finding as the stoppedReason allows it ([`consistent`]).
+fn allowed(failure: &Failure, finding: &Finding, placed: bool) -> bool {
+    if finding.id == crate::checks::platform::MANAGED_INSTANCES.id {
+        return !placed;
+    }
+    consistent(failure, finding)
 }
 
 /// Whether the stoppedReason allows the finding as this stop's cause: its stage is the
@@ -349,11 +361,7 @@ fn consistent(failure: &Failure, finding: &Finding) -> bool {
     if failure.aws_side {
         return category == IamRole && network_stage;
     }
-    // A capacity provider that cannot launch instances did not stop a task already placed on
-    // an instance: it fails the next launch.
-    if finding.id == crate::checks::platform::MANAGED_INSTANCES.id {
-        return false;
-    }
+
     // An endpoint policy answers with a denial: the network worked.
     let denial = finding.id == crate::checks::endpoint::POLICY.id;
     let kind_fits = match failure.error {
@@ -638,7 +646,7 @@ mod tests {
             state: Some("Disabled".into()),
             manager: Some("CUSTOMER".into()),
             policy: None,
-            policy_error: None,
+            policy_gap: None,
         });
         facts.references.images.push(ImageLookup {
             image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.8.2".into(),
@@ -646,7 +654,7 @@ mod tests {
             repository: Lookup::NotFound,
             image_lookup: Lookup::NotFound,
             policy: None,
-            policy_error: None,
+            policy_gap: None,
         });
         facts.task.stopped_reason = "ResourceInitializationError: unable to pull secrets or \
             registry auth: execution resource retrieval failed: unable to retrieve secret from \

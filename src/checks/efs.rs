@@ -159,11 +159,11 @@ fn nfs_access(check: &Check, cx: &Context) -> Vec<Finding> {
         let Some(target) = zone_target(facts, system) else {
             continue;
         };
-        if let Some(error) = &target.security_groups_error {
+        if let Some(gap) = &target.security_groups_gap {
             findings.push(check.skipped(format!(
                 "Skipped: the security groups of mount target {} of {} are unknown: the doctor \
-                 could not call elasticfilesystem:DescribeMountTargetSecurityGroups ({error}).",
-                target.id, system.file_system_id
+                 could not call elasticfilesystem:DescribeMountTargetSecurityGroups ({}).",
+                target.id, system.file_system_id, gap.reason
             )));
             continue;
         }

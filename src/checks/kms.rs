@@ -71,16 +71,33 @@ fn key(check: &Check, cx: &Context) -> Vec<Finding> {
                     continue;
                 }
                 let Some(policy) = key.policy.as_deref() else {
-                    findings.push(match &key.policy_error {
-                        Some(error) => check.warn(
+                    findings.push(match &key.policy_gap {
+                        Some(gap) => check.warn(
                             format!(
                                 "KMS key {id} is enabled; whether its key policy lets the \
                                  execution role decrypt is unknown: the doctor could not call \
-                                 kms:GetKeyPolicy ({error})."
+                                 kms:GetKeyPolicy ({}).",
+                                gap.reason
                             ),
                             &[id],
                         ),
-                        None => check.pass(format!("KMS key {id} is enabled."), &[id]),
+                        None => {
+                            let owner = crate::arn::ArnParts::parse(id)
+                                .map(|arn| arn.account)
+                                .filter(|owner| *owner != account);
+                            match owner {
+                                Some(owner) => check.pass(
+                                    format!(
+                                        "KMS key {id} is enabled; its key policy is account \
+                                         {owner}'s and can be read only there \
+                                         (secret.cross-account judges what the task needs of \
+                                         another account's secret)."
+                                    ),
+                                    &[id],
+                                ),
+                                None => check.pass(format!("KMS key {id} is enabled."), &[id]),
+                            }
+                        }
                     });
                     continue;
                 };

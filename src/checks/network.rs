@@ -366,7 +366,9 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
         .map(|c| c.image.as_str())
         .filter(|image| image.contains(".dkr.ecr.") && image.contains(".amazonaws.com"))
         .collect();
-    if !ipv4_images.is_empty() && nat64.is_none() {
+    // DNS64 and NAT64 together reach an IPv4-only name; a NAT64 route without DNS64 does not.
+    let through_nat64 = subnet.enable_dns64 && nat64.is_some();
+    if !ipv4_images.is_empty() && !through_nat64 {
         findings.push(check.fail(
             format!(
                 "Subnet {id} is IPv6-only but the task pulls {} by the IPv4-only ECR name: use \
@@ -381,11 +383,12 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
     // An interface endpoint serves an IPv6-only subnet only with IPv6 addresses (IpAddressType
     // ipv6 or dualstack) and AAAA records for its private DNS name (DnsRecordIpType ipv6 or
     // dualstack; service-defined gives A records only there) (privatelink-access-aws-
-    // services.html, API_DnsOptionsSpecification.html), unless DNS64 and NAT64 reach its IPv4
-    // addresses as they reach any IPv4-only destination. An answer without the fields (older
+    // services.html, API_DnsOptionsSpecification.html). With DNS64 and NAT64 its IPv4
+    // addresses are reached through the NAT gateway instead, from the NAT gateway's address:
+    // the endpoint's security group must admit that, which the endpoint checks (judging the
+    // task's group) do not see, so it is a warning. An answer without the fields (older
     // endpoints, the emulator) is not judged.
-    let through_nat64 = subnet.enable_dns64 && nat64.is_some();
-    for (need, path) in cx.plan.iter().filter(|_| !through_nat64) {
+    for (need, path) in &cx.plan {
         let ServicePath::InterfaceEndpoint(endpoint) = path else {
             continue;
         };
@@ -443,6 +446,22 @@ fn ipv6(check: &Check, cx: &Context) -> Vec<Finding> {
                 endpoint.id
             )
         };
+        if through_nat64 {
+            let nat = nat64.map(|n| n.id.as_str()).unwrap_or_default();
+            findings.push(check.warn(
+                format!(
+                    "Interface endpoint {} for {} {problem}: {} in IPv6-only subnet {id} reaches \
+                     it only through DNS64 and NAT gateway {nat}, from the NAT gateway's \
+                     address, which the endpoint's security groups must admit on 443 ({}).",
+                    endpoint.id,
+                    need.destination,
+                    facts.path_interface(),
+                    need.reasons.join(", ")
+                ),
+                &[endpoint.id.as_str(), id, nat],
+            ));
+            continue;
+        }
         findings.push(
             check
                 .fail(
@@ -1387,11 +1406,14 @@ mod tests {
         let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
         endpoint.dns_record_ip_type = Some("dualstack".into());
         assert_eq!(only(&IPV6, &facts).status, Status::Pass);
-        // DNS64 and NAT64 reach an IPv4-only endpoint as any IPv4 destination.
+        // DNS64 and NAT64 reach an IPv4-only endpoint from the NAT gateway's address, which
+        // its security group must admit: a warning naming the NAT gateway.
         let endpoint = facts.network.vpc_endpoints.last_mut().unwrap();
         endpoint.ip_address_type = Some("ipv4".into());
         with_nat64(&mut facts);
-        assert_eq!(only(&IPV6, &facts).status, Status::Pass);
+        let finding = only(&IPV6, &facts);
+        assert_eq!(finding.status, Status::Warn);
+        assert!(finding.detail.contains(NAT), "{}", finding.detail);
     }
 
     fn with_nat64(facts: &mut Facts) {

@@ -81,12 +81,13 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
             findings.push(check.pass(format!("Image {image} exists."), &resources));
             continue;
         }
-        if let (None, Some(error)) = (&lookup.policy, &lookup.policy_error) {
+        if let (None, Some(gap)) = (&lookup.policy, &lookup.policy_gap) {
             findings.push(check.warn(
                 format!(
                     "Image {image} lives in account {owner}; whether its repository policy lets \
                      account {account} pull is unknown: the doctor could not call \
-                     ecr:GetRepositoryPolicy ({error})."
+                     ecr:GetRepositoryPolicy ({}).",
+                    gap.reason
                 ),
                 &resources,
             ));
@@ -150,7 +151,7 @@ mod tests {
     use crate::test_support::{healthy_nat, with_task_definition};
 
     /// An image in another account, its repository policy as read.
-    fn cross_account(policy_error: Option<&str>) -> Vec<Finding> {
+    fn cross_account(policy_gap: Option<&str>) -> Vec<Finding> {
         let mut facts = with_task_definition(healthy_nat());
         let image = "999999999999.dkr.ecr.us-east-1.amazonaws.com/shared/web:1.8.2";
         facts.task_definition.as_mut().unwrap().containers[0].image = image.into();
@@ -160,7 +161,11 @@ mod tests {
             repository: Lookup::Found,
             image_lookup: Lookup::Found,
             policy: None,
-            policy_error: policy_error.map(str::to_string),
+            policy_gap: policy_gap.map(|reason| crate::facts::Gap {
+                read: Read::GetRepositoryPolicy,
+                reason: reason.into(),
+                transient: false,
+            }),
         });
         (IMAGE.run)(&IMAGE, &Context::new(&facts))
     }

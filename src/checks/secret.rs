@@ -207,12 +207,13 @@ fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
             resource: arn,
             principals: Some(&principals),
         };
-        if let (None, Some(error)) = (&lookup.resource_policy, &lookup.resource_policy_error) {
+        if let (None, Some(gap)) = (&lookup.resource_policy, &lookup.resource_policy_gap) {
             findings.push(check.warn(
                 format!(
                     "Whether the resource policy of secret {arn} (account {account}) lets the \
                      execution role read it is unknown: the doctor could not call \
-                     secretsmanager:GetResourcePolicy ({error})."
+                     secretsmanager:GetResourcePolicy ({}).",
+                    gap.reason
                 ),
                 &[arn],
             ));

@@ -448,14 +448,27 @@ fn short_name(arn: &str) -> Option<&str> {
 
 /// The tags of `resource` when its kind's describe answer carries none: a KMS key (in its
 /// ARN's region; ListResourceTags) or an EFS file system (in `region`; DescribeFileSystems).
-/// `None` for other kinds. Made once, inside the deadline.
+/// `None` for other kinds. Made once, inside the deadline. Another account's key is not read:
+/// ListResourceTags is not a cross-account call (API_ListResourceTags.html).
 pub async fn resource_tags(
     cache: &ClientCache,
     region: Option<&str>,
+    account: &str,
     resource: &str,
     deadline: Option<Instant>,
 ) -> Option<TagsLookup> {
     let arn = crate::arn::ArnParts::parse(resource);
+    if let Some(arn) = arn.filter(|a| a.service == "kms" && a.account != account) {
+        return Some(TagsLookup {
+            resource: resource.to_string(),
+            outcome: TagsOutcome::Failed {
+                reason: format!(
+                    "the key belongs to account {}, and its tags can be read only there",
+                    arn.account
+                ),
+            },
+        });
+    }
     let read = async {
         match arn {
             Some(arn) if arn.service == "kms" => {

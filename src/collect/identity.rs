@@ -47,6 +47,12 @@ pub(super) async fn read(
     match bounded(deadline, IDENTITY_READS, &mut gaps, reads).await {
         Some((identity, references)) => {
             gaps.extend(inner);
+            // One gap per read and reason, however many resources it failed on.
+            for failed in references.failed_reads() {
+                if !gaps.contains(failed) {
+                    gaps.push(failed.clone());
+                }
+            }
             (identity, references, gaps)
         }
         None => (Identity::default(), References::default(), gaps),
@@ -78,7 +84,7 @@ async fn read_all(
     // the exact resources), side by side with the role's own reads.
     let references_then_simulation = async {
         let mut references = read_references(cache, task, definition).await;
-        references.kms_keys = read_keys(cache, &references).await;
+        references.kms_keys = read_keys(cache, &task.account, &references).await;
         let permissions = needs::permissions(task, definition, &references);
         let simulated = match role_arn {
             Some(arn) if !permissions.is_empty() => {
@@ -265,7 +271,7 @@ async fn read_references(
             {
                 Ok(out) => found.resource_policy = out.resource_policy().map(str::to_string),
                 Err(error) => {
-                    found.resource_policy_error = Some(gap(Read::GetResourcePolicy, &error).reason)
+                    found.resource_policy_gap = Some(gap(Read::GetResourcePolicy, &error))
                 }
             }
         }
@@ -366,7 +372,7 @@ async fn describe_secret(clients: &Clients, id: &str, region: &str) -> SecretLoo
         version_stages: vec![],
         version_ids: vec![],
         resource_policy: None,
-        resource_policy_error: None,
+        resource_policy_gap: None,
         tags: Default::default(),
     };
     match clients.secrets.describe_secret().secret_id(id).send().await {
@@ -543,7 +549,7 @@ async fn describe_image(
         repository: Lookup::Found,
         image_lookup: Lookup::Found,
         policy: None,
-        policy_error: None,
+        policy_gap: None,
     };
     let described = clients
         .ecr
@@ -575,13 +581,16 @@ async fn describe_image(
             Ok(out) => found.policy = out.policy_text().map(str::to_string),
             // No policy at all: the account has no grant.
             Err(error) if error.code() == Some("RepositoryPolicyNotFoundException") => {}
-            Err(error) => found.policy_error = Some(gap(Read::GetRepositoryPolicy, &error).reason),
+            Err(error) => found.policy_gap = Some(gap(Read::GetRepositoryPolicy, &error)),
         }
     }
     found
 }
 
-async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> {
+/// Each customer key behind a secret or parameter: DescribeKey, and GetKeyPolicy for a key of
+/// the task's own account (GetKeyPolicy is not a cross-account call: another account's key
+/// policy can be read only there, API_GetKeyPolicy.html).
+async fn read_keys(cache: &ClientCache, account: &str, references: &References) -> Vec<KmsKey> {
     let mut keys: Vec<(String, String)> = references
         .secrets
         .iter()
@@ -607,7 +616,7 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
             state: None,
             manager: None,
             policy: None,
-            policy_error: None,
+            policy_gap: None,
         };
         match clients.kms.describe_key().key_id(&reference).send().await {
             Ok(out) => {
@@ -619,7 +628,12 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
                 key.manager = metadata
                     .and_then(|m| m.key_manager())
                     .map(|m| m.as_str().to_string());
-                if key.manager.as_deref() == Some("CUSTOMER") {
+                let own = key
+                    .arn
+                    .as_deref()
+                    .and_then(crate::arn::ArnParts::parse)
+                    .is_none_or(|arn| arn.account == account);
+                if key.manager.as_deref() == Some("CUSTOMER") && own {
                     let id = key.arn.clone().unwrap_or_else(|| reference.clone());
                     match clients
                         .kms
@@ -630,9 +644,7 @@ async fn read_keys(cache: &ClientCache, references: &References) -> Vec<KmsKey> 
                         .await
                     {
                         Ok(out) => key.policy = out.policy().map(str::to_string),
-                        Err(error) => {
-                            key.policy_error = Some(gap(Read::GetKeyPolicy, &error).reason)
-                        }
+                        Err(error) => key.policy_gap = Some(gap(Read::GetKeyPolicy, &error)),
                     }
                 }
             }
@@ -781,10 +793,10 @@ async fn describe_file_system(
                 .as_ref()
                 .map(|g| g.security_groups().to_vec())
                 .unwrap_or_default(),
-            security_groups_error: groups
+            security_groups_gap: groups
                 .as_ref()
                 .err()
-                .map(|error| gap(Read::DescribeMountTargetSecurityGroups, error).reason),
+                .map(|error| gap(Read::DescribeMountTargetSecurityGroups, error)),
         })
         .collect();
     found

@@ -23,6 +23,25 @@ pub struct References {
     pub file_systems: Vec<FileSystemLookup>,
 }
 
+impl References {
+    /// The reads of policies and mount-target groups that failed: each is also a gap of the
+    /// diagnosis (the report's `platform.reads`, and `degraded` when transient).
+    pub fn failed_reads(&self) -> impl Iterator<Item = &super::Gap> {
+        let secrets = self
+            .secrets
+            .iter()
+            .filter_map(|s| s.resource_policy_gap.as_ref());
+        let keys = self.kms_keys.iter().filter_map(|k| k.policy_gap.as_ref());
+        let images = self.images.iter().filter_map(|i| i.policy_gap.as_ref());
+        let groups = self
+            .file_systems
+            .iter()
+            .flat_map(|f| &f.mount_targets)
+            .filter_map(|t| t.security_groups_gap.as_ref());
+        secrets.chain(keys).chain(images).chain(groups)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FileSystemLookup {
@@ -47,9 +66,9 @@ pub struct MountTarget {
     pub state: String,
     #[serde(default)]
     pub security_groups: Vec<String>,
-    /// Why DescribeMountTargetSecurityGroups failed: the groups are unknown, not none.
+    /// DescribeMountTargetSecurityGroups failed: the groups are unknown, not none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_groups_error: Option<String>,
+    pub security_groups_gap: Option<super::Gap>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -71,9 +90,9 @@ pub struct SecretLookup {
     pub version_ids: Vec<String>,
     /// The secret's resource policy, read for secrets in another account.
     pub resource_policy: Option<String>,
-    /// Why GetResourcePolicy failed: the policy is unknown, not absent.
+    /// GetResourcePolicy failed: the policy is unknown, not absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy_error: Option<String>,
+    pub resource_policy_gap: Option<super::Gap>,
     #[serde(default, skip_serializing_if = "super::Tags::is_empty")]
     pub tags: super::Tags,
 }
@@ -104,9 +123,9 @@ pub struct KmsKey {
     /// `AWS` or `CUSTOMER`.
     pub manager: Option<String>,
     pub policy: Option<String>,
-    /// Why GetKeyPolicy failed: the policy is unknown.
+    /// GetKeyPolicy failed: the policy is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_error: Option<String>,
+    pub policy_gap: Option<super::Gap>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -134,7 +153,7 @@ pub struct ImageLookup {
     pub image_lookup: Lookup,
     /// The repository policy, for a repository in another account.
     pub policy: Option<String>,
-    /// Why GetRepositoryPolicy failed (other than the repository having none): unknown.
+    /// GetRepositoryPolicy failed (other than the repository having none): unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_error: Option<String>,
+    pub policy_gap: Option<super::Gap>,
 }

@@ -184,7 +184,10 @@ impl Accounts {
                 if self.own_id().await.as_deref() == Some(account) {
                     return Ok(self.own_account(account));
                 }
-                format!("arn:{}:iam::{account}:role/{name}", partition(region))
+                format!(
+                    "arn:{}:iam::{account}:role/{name}",
+                    crate::arn::partition(region)
+                )
             }
         };
         self.member(&role_arn, account, region, session).await
@@ -273,17 +276,6 @@ fn session_name(task_id: &str) -> String {
     let mut name = format!("ecs-task-doctor-{clean}");
     name.truncate(64);
     name
-}
-
-/// The partition of a region's ARNs.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
 }
 
 #[cfg(test)]
@@ -417,12 +409,5 @@ mod tests {
         let rule = &member["Resources"]["ForwardImagePullFailures"];
         assert_eq!(rule["Condition"], "ForwardImagePulls");
         assert_eq!(&rule["Properties"]["EventPattern"], pulls);
-    }
-
-    #[test]
-    fn role_arns_use_the_regions_partition() {
-        assert_eq!(partition("eu-west-1"), "aws");
-        assert_eq!(partition("cn-north-1"), "aws-cn");
-        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
     }
 }

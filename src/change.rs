@@ -121,16 +121,17 @@ pub fn root_resource(root: &Finding) -> Option<&str> {
     const EC2: &[&str] = &[
         "rtb-", "sg-", "acl-", "vpce-", "nat-", "subnet-", "vpc-", "fs-",
     ];
-    let preferred: &[&str] = match root.category {
-        Category::NetworkRoute => &["rtb-", "nat-"],
-        Category::SecurityGroup => &["sg-"],
-        Category::Nacl => &["acl-"],
-        Category::VpcEndpoint => &["vpce-"],
-        Category::Dns => &["vpc-"],
-        Category::IamRole | Category::IamPermission => &["arn:aws:iam:"],
-        Category::Secret => &["arn:aws:secretsmanager:"],
-        Category::Kms => &["arn:aws:kms:"],
-        _ => &[],
+    // The EC2 id prefixes, or the ARN service, of the kind the category is about.
+    let (ids, service): (&[&str], Option<&str>) = match root.category {
+        Category::NetworkRoute => (&["rtb-", "nat-"], None),
+        Category::SecurityGroup => (&["sg-"], None),
+        Category::Nacl => (&["acl-"], None),
+        Category::VpcEndpoint => (&["vpce-"], None),
+        Category::Dns => (&["vpc-"], None),
+        Category::IamRole | Category::IamPermission => (&[], Some("iam")),
+        Category::Secret => (&[], Some("secretsmanager")),
+        Category::Kms => (&[], Some("kms")),
+        _ => (&[], None),
     };
     let candidates = root.resources.iter().map(String::as_str).filter(|r| {
         EC2.iter().any(|p| r.starts_with(p))
@@ -139,7 +140,10 @@ pub fn root_resource(root: &Finding) -> Option<&str> {
     });
     candidates
         .clone()
-        .find(|r| preferred.iter().any(|p| r.starts_with(p)))
+        .find(|r| {
+            ids.iter().any(|p| r.starts_with(p))
+                || service.is_some_and(|s| crate::arn::is_service(r, s))
+        })
         .or_else(|| candidates.clone().next())
 }
 
@@ -256,16 +260,14 @@ fn tags<'f>(facts: &'f Facts, resource: &str) -> Result<&'f Tags, String> {
             };
             role.map(|r| &r.tags)
         }
-        _ if resource.starts_with("arn:aws:secretsmanager:") => facts
+        _ if crate::arn::is_service(resource, "secretsmanager") => facts
             .references
             .secrets
             .iter()
             .find(|s| s.arn.as_deref() == Some(resource) || s.reference == resource)
             .filter(|s| s.lookup == crate::facts::Lookup::Found)
             .map(|s| &s.tags),
-        _ if resource.starts_with("fs-")
-            || crate::arn::ArnParts::parse(resource).is_some_and(|a| a.service == "kms") =>
-        {
+        _ if resource.starts_with("fs-") || crate::arn::is_service(resource, "kms") => {
             return match &facts.change.resource_tags {
                 Some(TagsLookup {
                     resource: read,

@@ -77,7 +77,7 @@ pub fn console_link(resource: &str, region: &str) -> Option<String> {
             "{resource}: https://console.aws.amazon.com/iam/home#/roles/details/{}",
             crate::arn::arn_resource_name(resource)
         )),
-        _ if resource.starts_with("arn:aws:secretsmanager:") => Some(format!(
+        _ if crate::arn::is_service(resource, "secretsmanager") => Some(format!(
             "{resource}: https://{region}.console.aws.amazon.com/secretsmanager/secret?name={}&region={region}",
             resource.rsplit(":secret:").next().unwrap_or(resource)
         )),

@@ -28,7 +28,11 @@ fn key(check: &Check, cx: &Context) -> Vec<Finding> {
             .and_then(|d| d.execution_role_arn.clone()),
     };
     let account = facts.task.account.as_str();
-    let mut principals = vec![format!("arn:aws:iam::{account}:root"), account.to_string()];
+    let partition = crate::arn::partition(&facts.task.region);
+    let mut principals = vec![
+        format!("arn:{partition}:iam::{account}:root"),
+        account.to_string(),
+    ];
     principals.extend(role.clone());
     let mut findings = Vec::new();
     for key in &facts.references.kms_keys {
@@ -147,4 +151,51 @@ fn key(check: &Check, cx: &Context) -> Vec<Finding> {
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::facts::KmsKey;
+    use crate::test_support::{healthy_nat, with_task_definition};
+
+    /// A task in `region` whose secret uses an enabled customer key whose policy lets
+    /// `principal` decrypt.
+    fn key_allowing(region: &str, principal: &str) -> Vec<Finding> {
+        let mut facts = with_task_definition(healthy_nat());
+        facts.task.region = region.into();
+        let partition = crate::arn::partition(region);
+        let key = format!("arn:{partition}:kms:{region}:123456789012:key/1234abcd");
+        let policy = serde_json::json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": principal}, "Action": "kms:Decrypt", "Resource": "*"}]});
+        facts.references.kms_keys.push(KmsKey {
+            reference: key.clone(),
+            region: region.into(),
+            lookup: Lookup::Found,
+            arn: Some(key),
+            state: Some("Enabled".into()),
+            manager: Some("CUSTOMER".into()),
+            policy: Some(policy.to_string()),
+            policy_gap: None,
+        });
+        (KEY.run)(&KEY, &Context::new(&facts))
+    }
+
+    /// The account's root principal is the task's partition's: a GovCloud key policy names
+    /// `arn:aws-us-gov:iam::…:root`.
+    #[test]
+    fn the_account_principal_is_in_the_tasks_partition() {
+        let gov = key_allowing("us-gov-west-1", "arn:aws-us-gov:iam::123456789012:root");
+        assert_eq!(gov[0].status, Status::Pass, "{}", gov[0].detail);
+        let other = key_allowing("us-gov-west-1", "arn:aws:iam::123456789012:root");
+        assert_ne!(other[0].status, Status::Pass, "{}", other[0].detail);
+        let commercial = key_allowing("eu-west-1", "arn:aws:iam::123456789012:root");
+        assert_eq!(
+            commercial[0].status,
+            Status::Pass,
+            "{}",
+            commercial[0].detail
+        );
+    }
 }

@@ -27,7 +27,11 @@ fn image(check: &Check, cx: &Context) -> Vec<Finding> {
         .task_definition
         .as_ref()
         .and_then(|d| d.execution_role_arn.clone());
-    let mut principals = vec![format!("arn:aws:iam::{account}:root"), account.to_string()];
+    let partition = crate::arn::partition(&facts.task.region);
+    let mut principals = vec![
+        format!("arn:{partition}:iam::{account}:root"),
+        account.to_string(),
+    ];
     principals.extend(role);
     let mut findings = Vec::new();
     let private_images = facts

@@ -198,7 +198,11 @@ fn cross_account(check: &Check, cx: &Context) -> Vec<Finding> {
             .as_ref()
             .and_then(|d| d.execution_role_arn.clone());
         let mut principals = vec![
-            format!("arn:aws:iam::{}:root", facts.task.account),
+            format!(
+                "arn:{}:iam::{}:root",
+                crate::arn::partition(&facts.task.region),
+                facts.task.account
+            ),
             facts.task.account.clone(),
         ];
         principals.extend(role);

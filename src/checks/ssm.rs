@@ -55,7 +55,8 @@ fn parameter(check: &Check, cx: &Context) -> Vec<Finding> {
                 Lookup::NotFound if arn.is_none() && !lookup.found_in.is_empty() => {
                     let other = &lookup.found_in[0];
                     let arn = format!(
-                        "arn:aws:ssm:{other}:{}:parameter/{}",
+                        "arn:{}:ssm:{other}:{}:parameter/{}",
+                        crate::arn::partition(other),
                         facts.task.account,
                         name.trim_start_matches('/')
                     );
@@ -87,8 +88,9 @@ fn parameter(check: &Check, cx: &Context) -> Vec<Finding> {
                     .with_fix(format!(
                         "aws ssm describe-parameters --parameter-filters Key=Name,Values={name} \
                          --region <other region>, then reference \
-                         arn:aws:ssm:<that region>:{}:parameter/{} in the task definition (or \
+                         arn:{}:ssm:<that region>:{}:parameter/{} in the task definition (or \
                          create it in {region}).",
+                        crate::arn::partition(&region),
                         facts.task.account,
                         name.trim_start_matches('/')
                     )),

@@ -23,13 +23,15 @@ pub fn ecr_repository_arn(image: &str) -> Option<String> {
         _ => repository,
     };
     Some(format!(
-        "arn:aws:ecr:{region}:{account}:repository/{repository}"
+        "arn:{}:ecr:{region}:{account}:repository/{repository}",
+        crate::arn::partition(region)
     ))
 }
 
 /// A private ECR image's registry account, region and the rest of its name, from either
-/// host form: `ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com` or the dual-stack
-/// `ACCOUNT.dkr-ecr[-fips].REGION.on.aws` (AmazonECR ecr-requests.html).
+/// host form: `ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]` or the dual-stack
+/// `ACCOUNT.dkr-ecr[-fips].REGION.on.aws` (`….on.amazonwebservices.com.cn` in China)
+/// (AmazonECR ecr-requests.html).
 pub fn ecr_image(image: &str) -> Option<(&str, &str, &str)> {
     let (host, rest) = image.split_once('/')?;
     let labels: Vec<&str> = host.split('.').collect();
@@ -37,9 +39,16 @@ pub fn ecr_image(image: &str) -> Option<(&str, &str, &str)> {
         [account, "dkr", ecr, region, "amazonaws", ..] if ecr.starts_with("ecr") => {
             Some((account, region, rest))
         }
-        [account, dkr_ecr, region, "on", "aws"] if dkr_ecr.starts_with("dkr-ecr") => {
-            Some((account, region, rest))
-        }
+        [account, dkr_ecr, region, "on", "aws"]
+        | [
+            account,
+            dkr_ecr,
+            region,
+            "on",
+            "amazonwebservices",
+            "com",
+            "cn",
+        ] if dkr_ecr.starts_with("dkr-ecr") => Some((account, region, rest)),
         _ => None,
     }
 }
@@ -143,7 +152,10 @@ pub fn permissions(
                 .awslogs_options
                 .get("awslogs-region")
                 .map_or(region, String::as_str);
-            let arn = format!("arn:aws:logs:{log_region}:{account}:log-group:{group}:*");
+            let arn = format!(
+                "arn:{}:logs:{log_region}:{account}:log-group:{group}:*",
+                crate::arn::partition(log_region)
+            );
             for action in ["logs:CreateLogStream", "logs:PutLogEvents"] {
                 add(
                     action,
@@ -225,13 +237,12 @@ pub fn permissions(
                 None,
                 format!("environment file of container {name}"),
             );
-            if let Some(bucket) = file
-                .strip_prefix("arn:aws:s3:::")
-                .and_then(|p| p.split('/').next())
+            if let Some(arn) = crate::arn::ArnParts::parse(file).filter(|a| a.service == "s3")
+                && let Some(bucket) = arn.resource.split('/').next()
             {
                 add(
                     "s3:GetBucketLocation",
-                    format!("arn:aws:s3:::{bucket}"),
+                    format!("arn:{}:s3:::{bucket}", arn.partition),
                     None,
                     format!("environment file of container {name}"),
                 );
@@ -254,6 +265,15 @@ mod tests {
         );
         assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1"), None);
         assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1").as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
+        );
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/web:1")
+                .as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
+        );
+        assert_eq!(
             ecr_repository_arn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/web:1.8.2")
                 .as_deref(),
             Some("arn:aws:ecr:us-east-1:123456789012:repository/team/web")
@@ -265,5 +285,14 @@ mod tests {
         );
         assert_eq!(ecr_repository_arn("nginx:1"), None);
         assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1"), None);
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1").as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
+        );
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/web:1")
+                .as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
+        );
     }
 }

@@ -114,12 +114,11 @@ pub fn secret_references(
     found
 }
 
-/// The bucket and key of an `arn:aws:s3:::bucket/key` ARN.
+/// The bucket and key of an `arn:PARTITION:s3:::bucket/key` ARN.
 pub fn bucket_and_key(arn: &str) -> Option<(&str, &str)> {
-    let path = arn
-        .strip_prefix("arn:aws:s3:::")
-        .or_else(|| arn.strip_prefix("arn:aws-cn:s3:::"))
-        .or_else(|| arn.strip_prefix("arn:aws-us-gov:s3:::"))?;
+    let path = crate::arn::ArnParts::parse(arn)
+        .filter(|a| a.service == "s3")?
+        .resource;
     let (bucket, key) = path.split_once('/')?;
     (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
 }

@@ -284,15 +284,5 @@ mod tests {
             Some("arn:aws:ecr:eu-west-1:123456789012:repository/web")
         );
         assert_eq!(ecr_repository_arn("nginx:1"), None);
-        assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1"), None);
-        assert_eq!(
-            ecr_repository_arn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1").as_deref(),
-            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
-        );
-        assert_eq!(
-            ecr_repository_arn("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/web:1")
-                .as_deref(),
-            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web")
-        );
     }
 }

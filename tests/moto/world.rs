@@ -291,6 +291,17 @@ pub(super) async fn fargate_definition(
         .send()
         .await
         .unwrap();
+    register_web(ecs, account, container, volumes).await
+}
+
+/// A revision of the Fargate task definition `web` of `container`, run by role
+/// `web-execution` of `account`: its ARN.
+async fn register_web(
+    ecs: &aws_sdk_ecs::Client,
+    account: &str,
+    container: ContainerDefinition,
+    volumes: Vec<Volume>,
+) -> String {
     let definition = ecs
         .register_task_definition()
         .family("web")
@@ -647,23 +658,7 @@ pub async fn next_revision(world: &World, change: impl FnOnce(&mut ContainerDefi
     let current = current.task_definition().unwrap();
     let mut container = current.container_definitions()[0].clone();
     change(&mut container);
-    let next = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .execution_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))
-        .container_definitions(container)
-        .send()
-        .await
-        .unwrap();
-    next.task_definition()
-        .unwrap()
-        .task_definition_arn()
-        .unwrap()
-        .to_string()
+    register_web(&ecs, ACCOUNT, container, vec![]).await
 }
 
 /// The bare network every world starts from: a VPC (10.0.0.0/16) with a public and a private

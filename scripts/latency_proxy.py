@@ -25,6 +25,10 @@ answered with a 500 internal error as if the response were lost: the SDK retries
 `--hang` (never answered). A pattern may end in `~TEXT`: it then matches only requests whose
 body contains TEXT (e.g. `dynamodb:PutItem~event#=1`, the ledger's event claims).
 
+`--serialize GLOB` forwards the matching calls one at a time: moto's DynamoDB applies an
+UpdateItem's ADDs without a lock, so concurrent updates of one item can lose an increment,
+which DynamoDB's atomic UpdateItem never does (the burst test's exact window counts).
+
 `--rewrite 'REGEX=>REPLACEMENT'` rewrites every response body (Python `re.sub` on bytes): the
 IPv6 tests mend a moto answer the SDK cannot decode (an IPv6-native subnet's
 availableIpAddressCount, 2**64-5, is not an Integer).
@@ -217,7 +221,7 @@ def fault_response(kind, service, headers, op):
 
 class Proxy:
     def __init__(self, target_host, target_port, delay, log, deny=(), throttle=(), counted=(),
-                 rewrites=()):
+                 rewrites=(), serialize=()):
         self.target_host = target_host
         self.target_port = target_port
         self.delay = delay
@@ -227,6 +231,8 @@ class Proxy:
         self.deny = list(deny)
         self.rewrites = [(re.compile(pattern.encode()), replacement.encode())
                          for pattern, replacement in rewrites]
+        self.serialize = list(serialize)
+        self.one_at_a_time = asyncio.Lock()
         # Counted faults: [kind, glob, body text or None, matches left].
         self.counted = [[kind, *split_body(pattern), int(count)] for kind, pattern, count in counted]
         self.counted += [["throttle", *split_body(pattern), int(count)] for pattern, count in throttle]
@@ -336,12 +342,17 @@ class Proxy:
                 if fault is not None and fault != "lose":
                     status, reason, fault_headers, fault_body = fault_response(fault, service, headers, op)
                     result = (status, reason, fault_headers, fault_body, True)
+                serialized = any(fnmatch.fnmatchcase(f"{service}:{op}", p) for p in self.serialize)
                 for attempt in (1, 2) if result is None else ():
                     reused = upstream is not None
                     try:
                         if upstream is None:
                             upstream = await self.open_upstream()
-                        result = await self.exchange(upstream, request, method)
+                        if serialized:
+                            async with self.one_at_a_time:
+                                result = await self.exchange(upstream, request, method)
+                        else:
+                            result = await self.exchange(upstream, request, method)
                         break
                     except (ConnectionError, asyncio.IncompleteReadError, OSError) as error:
                         self.close_upstream(upstream)
@@ -454,6 +465,8 @@ async def main():
                             ("hang", "no answer at all")):
         parser.add_argument(f"--{kind}", action="append", default=[],
                             help=f"PATTERN[~BODY]=N: answer the first N matching calls with {help_text}")
+    parser.add_argument("--serialize", action="append", default=[],
+                        help="GLOB over service:operation: forward matching calls one at a time")
     parser.add_argument("--rewrite", action="append", default=[],
                         help="REGEX=>REPLACEMENT: rewrite every response body (re.sub on bytes)")
     args = parser.parse_args()
@@ -465,7 +478,7 @@ async def main():
                for kind in ("deny_n", "lose", "hang") for rule in getattr(args, kind)]
     rewrites = [rule.split("=>", 1) for rule in args.rewrite]
     proxy = Proxy(host, port, args.delay_ms / 1000.0, log, deny=args.deny, throttle=throttle,
-                  counted=counted, rewrites=rewrites)
+                  counted=counted, rewrites=rewrites, serialize=args.serialize)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=LIMIT)
     listen_port = server.sockets[0].getsockname()[1]
     if args.ready_file:

@@ -346,7 +346,16 @@ async fn a_burst_of_300_stops_alerts_once_per_root_cause() {
         c
     })
     .await;
-    let ddb = aws_sdk_dynamodb::Client::new(&world.config);
+    // moto's UpdateItem is not atomic under concurrent requests (an ADD can be lost), while
+    // DynamoDB's is: the ledger's calls go through the proxy one at a time, the diagnoses
+    // still 20 at a time.
+    let serialized = FaultProxy::start(&["--serialize", "dynamodb:*"]);
+    let ledger_config = world
+        .config
+        .to_builder()
+        .endpoint_url(&serialized.url)
+        .build();
+    let ddb = aws_sdk_dynamodb::Client::new(&ledger_config);
     create_ledger_table(&ddb, "burst-ledger").await;
     let ledger = Ledger::new(ddb.clone(), "burst-ledger", 60, 30);
     let doctor = std::sync::Arc::new(
